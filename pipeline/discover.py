@@ -1,0 +1,76 @@
+"""Finding the files an officer dropped into inputs/, and fingerprinting them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import problems as pr
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+# Files people keep beside their returns: skipped quietly (an info line), not warned about.
+QUIET_SUFFIXES = {".md", ".txt", ".ini", ".db", ".lnk", ".url", ".tmp"}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    name: str  # relative to the inputs folder, as the officer sees it
+    size: int
+    modified: datetime
+    sha256: str
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover_files(inputs: Path) -> tuple[list[InputFile], pd.DataFrame]:
+    """Every spreadsheet under `inputs`, in a stable order, and notes on what was skipped.
+
+    Subfolders are searched too (officers file returns by agency); hidden folders are not.
+    """
+    found: list[InputFile] = []
+    notes: list[dict[str, str]] = []
+    if not inputs.is_dir():
+        notes.append(pr.problem("error", f"The inputs folder {inputs} does not exist.", check="no_inputs"))
+        return found, pr.frame(notes)
+    for path in sorted(inputs.rglob("*"), key=lambda p: str(p).lower()):
+        rel = path.relative_to(inputs)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        name = rel.as_posix()
+        if path.name.startswith("~$"):
+            notes.append(pr.problem(
+                "info", f"{name}: skipped; it is Excel's lock file, which means that workbook is open in Excel.",
+                file=name, check="lock_file"))
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in SPREADSHEET_SUFFIXES:
+            severity: pr.Severity = "info" if suffix in QUIET_SUFFIXES or path.name.lower() in {"thumbs.db", "desktop.ini"} else "warning"
+            notes.append(pr.problem(
+                severity, f"{name}: skipped; only .xlsx, .xlsm, .xls and .csv files are read.",
+                file=name, check="not_spreadsheet"))
+            continue
+        try:
+            stat = path.stat()
+            digest = sha256_of(path)
+        except OSError as exc:
+            notes.append(pr.problem(
+                "warning", f"{name}: could not be opened ({exc.strerror}). If it is open in another program, close it and run again.",
+                file=name, check="unreadable"))
+            continue
+        found.append(InputFile(path, name, stat.st_size, datetime.fromtimestamp(stat.st_mtime), digest))
+    return found, pr.frame(notes)

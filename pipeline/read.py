@@ -1,0 +1,431 @@
+"""Staging: recognise each sheet by its header row and lift its rows out as text.
+
+Reading does no interpretation of values: it finds the header wherever it is, renames
+the columns to the contract's names, drops blank, totals and footnote rows, and keeps
+each row's Excel row number so that every later message can point at a cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import pandas as pd
+
+from pipeline import problems as pr
+from pipeline.contract import Contract, Table, header_key
+from pipeline.discover import InputFile
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MERGE_CHECK_MAX_ROWS = 20_000  # hand-made returns merge cells; large system extracts do not
+_TOTALS = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.IGNORECASE)
+
+
+class Unreadable(Exception):
+    """The file cannot be read at all; the message says why in an officer's words."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where one block of a table's rows came from."""
+
+    loc: int
+    file: str
+    sheet: str
+    table: str
+    header_row: int  # Excel row number of the heading row
+    letters: dict[str, str]  # contract column -> Excel column letter
+    headings: dict[str, str]  # contract column -> heading as written in the file
+    rows: int = 0
+
+
+@dataclass
+class Staged:
+    """What reading produced: text frames per table, where they came from, what went wrong."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    locations: list[Location] = field(default_factory=list)
+    problems: pd.DataFrame = field(default_factory=pr.frame)
+    recognised: dict[str, list[str]] = field(default_factory=dict)  # file -> tables found in it
+
+
+# --------------------------------------------------------------------------- grids
+
+class Grid:
+    """A file's sheets as text cells, indexed by absolute (0-based) row and column.
+
+    Each sheet is parsed once, whole: the Excel reader costs the same for a few rows as for
+    all of them, so the header search works on the first rows of the full grid.
+    """
+
+    def sheets(self) -> list[tuple[str, bool]]:
+        raise NotImplementedError
+
+    def load(self, sheet: str) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+class ExcelGrid(Grid):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.reader = fastexcel.read_excel(path)
+            self.names = list(self.reader.sheet_names)
+        except Exception as exc:  # the library raises several kinds for damaged files
+            raise Unreadable(f"could not be opened as an Excel workbook ({_short(exc)}). "
+                             "It may be damaged; open it in Excel and save it again.") from None
+
+    def sheets(self) -> list[tuple[str, bool]]:
+        visible = {name: True for name in self.names}
+        try:
+            import python_calamine
+
+            book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            for meta in book.sheets_metadata:
+                visible[meta.name] = str(meta.visible).lower().endswith(".visible")
+        except Exception:
+            pass  # visibility is a nicety; fastexcel opened the file, so read every sheet
+        return [(name, visible.get(name, True)) for name in self.names]
+
+    def load(self, sheet: str) -> pd.DataFrame:
+        try:
+            loaded = self.reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
+            data = loaded.to_pandas()
+        except Exception as exc:
+            raise Unreadable(f"sheet '{sheet}' could not be read ({_short(exc)}).") from None
+        data.columns = [c.absolute_index for c in loaded.selected_columns]
+        if len(data) <= MERGE_CHECK_MAX_ROWS:
+            data = _fill_merged(data, self._merged(sheet))
+        return data
+
+    def _merged(self, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        try:
+            import python_calamine
+
+            book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            return list(book.get_sheet_by_name(sheet).merged_cell_ranges or [])
+        except Exception:
+            return []
+
+
+class CsvGrid(Grid):
+    def __init__(self, path: Path) -> None:
+        text, self.encoding = decode_text(path.read_bytes())
+        self.data = _parse_csv(text)
+
+    def sheets(self) -> list[tuple[str, bool]]:
+        return [("", True)]
+
+    def load(self, sheet: str) -> pd.DataFrame:
+        return self.data
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """CSV text as Windows users save it: UTF-8 (with or without BOM), UTF-16, or cp1252."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _parse_csv(text: str) -> pd.DataFrame:
+    sample = text[:20_000]
+    sep = max([",", ";", "\t", "|"], key=sample.count)
+    options = dict(sep=sep, header=None, dtype=str, keep_default_na=False, na_values=[""],
+                   skip_blank_lines=False, quotechar='"')
+    try:
+        data = pd.read_csv(io.StringIO(text), **options)
+    except pd.errors.ParserError:  # ragged rows (a title line above the header): widen to the widest row
+        width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=sep)), default=1)
+        data = pd.read_csv(io.StringIO(text), names=list(range(width)), **options)
+    except pd.errors.EmptyDataError:
+        data = pd.DataFrame()
+    data.columns = list(range(data.shape[1]))
+    return data
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:150]
+
+
+def _fill_merged(data: pd.DataFrame, ranges: list) -> pd.DataFrame:
+    """A merged range holds its value in its top-left cell only: give it to every cell."""
+    filled = None
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 not in data.index or c0 not in data.columns or pd.isna(data.at[r0, c0]):
+            continue
+        columns = [c for c in range(c0, c1 + 1) if c in data.columns]
+        filled = data.copy() if filled is None else filled
+        filled.loc[r0:r1, columns] = data.at[r0, c0]
+    return data if filled is None else filled
+
+
+def open_grid(file: InputFile) -> Grid:
+    """Open by what the bytes are, not the name: a CSV saved as .xlsx is still refused clearly."""
+    with file.path.open("rb") as handle:
+        magic = handle.read(8)
+    suffix = file.suffix
+    if file.size == 0:
+        raise Unreadable("is empty (0 bytes). Save the return again and copy it in.")
+    if suffix == ".csv":
+        return CsvGrid(file.path)
+    if suffix in {".xlsx", ".xlsm"}:
+        if magic.startswith(OLE_MAGIC):
+            raise Unreadable("is password-protected (encrypted). Remove the password in Excel "
+                             "(File > Info > Protect Workbook) and save it again.")
+        if not magic.startswith(ZIP_MAGIC):
+            kind = "text (perhaps a CSV)" if _looks_like_text(file.path) else "not an Excel workbook"
+            raise Unreadable(f"is named {suffix} but its content is {kind}. Open it in Excel and "
+                             "save it as an Excel Workbook (.xlsx).")
+    if suffix == ".xls" and not magic.startswith(OLE_MAGIC):
+        if magic.startswith(ZIP_MAGIC):
+            pass  # an .xlsx saved with an .xls name; the reader copes
+        elif _looks_like_text(file.path):
+            raise Unreadable("is named .xls but it is a web page or text export. Open it in Excel "
+                             "and save it as an Excel Workbook (.xlsx).")
+    return ExcelGrid(file.path)
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as handle:
+        chunk = handle.read(2048)
+    return bool(chunk) and b"\x00" not in chunk
+
+
+# --------------------------------------------------------------------------- recognition
+
+@dataclass(frozen=True)
+class Match:
+    table: str
+    row: int  # absolute 0-based index of the heading row
+    columns: dict[str, int]  # contract column -> absolute column index
+    headings: dict[str, str]
+    score: float
+    recognised: bool
+    missing: list[str]  # headings of required columns (or signature) not found
+    duplicates: dict[str, list[int]]
+
+
+def _cell_keys(head: pd.DataFrame) -> dict[int, dict[int, set[str]]]:
+    """For each row, the heading keys each cell could stand for.
+
+    A heading may sit under a merged group label ("Arrests" over "CSE" and "CCE"), so each
+    cell is also read together with the label above it, carried across from the left.
+    """
+    out: dict[int, dict[int, set[str]]] = {}
+    previous: pd.Series | None = None
+    for r, cells in head.iterrows():
+        above_filled = previous.ffill() if previous is not None else None
+        row_keys: dict[int, set[str]] = {}
+        for c, value in cells.items():
+            keys: set[str] = set()
+            if isinstance(value, str) and value.strip():
+                keys.add(header_key(value))
+                if above_filled is not None and isinstance(above_filled.get(c), str):
+                    keys.add(header_key(f"{above_filled[c]} {value}"))
+            elif previous is not None and isinstance(previous.get(c), str) and previous[c].strip():
+                keys.add(header_key(previous[c]))
+            keys.discard("")
+            if keys:
+                row_keys[int(c)] = keys
+        out[int(r)] = row_keys
+        previous = cells
+    return out
+
+
+def _text_of(head: pd.DataFrame, r: int, c: int) -> str:
+    value = head.at[r, c] if (r in head.index and c in head.columns) else None
+    return str(value).strip() if isinstance(value, str) else ""
+
+
+def match_sheet(head: pd.DataFrame, sheet: str, contract: Contract) -> Match | None:
+    """The best (table, heading row) for this sheet: recognised if any, else the closest."""
+    if head.empty:
+        return None
+    sheet_key = header_key(sheet) if sheet else ""
+    best: Match | None = None
+    for r, row in _cell_keys(head).items():
+        if len(row) < 2:
+            continue
+        for name, table in contract.tables.items():
+            candidate = _match_row(head, r, row, name, table, sheet_key)
+            if best is None or (candidate.recognised, candidate.score) > (best.recognised, best.score):
+                best = candidate
+    return best
+
+
+def _match_row(head: pd.DataFrame, r: int, row: dict[int, set[str]], name: str, table: Table, sheet_key: str) -> Match:
+    used: set[int] = set()
+    columns: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    for col_name, col in table.columns.items():
+        hits = [c for c, keys in row.items() if keys & col.match_keys and c not in used]
+        if hits:
+            columns[col_name] = hits[0]
+            used.add(hits[0])
+            if len(hits) > 1:
+                duplicates[col_name] = hits
+    all_keys = set().union(*row.values()) if row else set()
+    signature_found = [k for k in table.signature_keys if k in all_keys]
+    missing = [table.columns[c].header for c in table.required_columns if c not in columns]
+    missing += [s for s in table.signature if header_key(s) not in all_keys]
+    required = len(table.required_columns) + len(table.signature_keys)
+    found_required = required - len(missing)
+    score = len(columns) + len(signature_found) + (1 if sheet_key and sheet_key in table.sheet_name_keys else 0)
+    # Closeness for an unrecognised sheet: the share of required headings found.
+    score = score if not missing else found_required / max(required, 1)
+    headings = {c: _text_of(head, r, i) or table.columns[c].header for c, i in columns.items()}
+    return Match(name, r, columns, headings, score, not missing, missing, duplicates)
+
+
+# --------------------------------------------------------------------------- staging
+
+def _drop_non_records(data: pd.DataFrame, order: list[str]) -> tuple[pd.DataFrame, list[int], list[int]]:
+    """Blank rows go silently; totals rows and notes under the table are dropped and reported."""
+    cells = data[order]
+    filled = cells.notna() & cells.apply(lambda s: s.astype("string").str.strip().ne("")).fillna(False).astype(bool)
+    count = filled.sum(axis=1)
+    data = data[count > 0]
+    count = count[count > 0]
+    totals = pd.Series(False, index=data.index)
+    for column in order[:2]:
+        totals |= data[column].astype("string").str.match(_TOTALS).fillna(False).astype(bool)
+    full_rows = count.index[count >= 2]
+    last_full = full_rows.max() if len(full_rows) else -1
+    notes = (data.index > last_full) & (count == 1).to_numpy()
+    dropped_totals = data.loc[totals, "_row"].tolist()
+    dropped_notes = data.loc[notes & ~totals.to_numpy(), "_row"].tolist()
+    return data[~totals.to_numpy() & ~notes], dropped_totals, dropped_notes
+
+
+def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, loc: int) -> tuple[Location, pd.DataFrame, list[dict[str, str]]]:
+    """Lift a recognised table's rows out of the sheet as text, keyed by contract column."""
+    body = grid.loc[match.row + 1:]
+    data = pd.DataFrame({name: body[index] for name, index in match.columns.items()}, index=body.index)
+    data["_row"] = (body.index + 1).astype("int64")
+    order = sorted(match.columns, key=match.columns.get)
+    data, totals, notes = _drop_non_records(data, order)
+    data = data.assign(_loc=loc).reset_index(drop=True)
+    letters = {name: pr.column_letter(index) for name, index in match.columns.items()}
+    location = Location(loc, file.name, sheet, match.table, match.row + 1, letters, match.headings, len(data))
+    found: list[dict[str, str]] = []
+    for rows, what in ((totals, "a totals row"), (notes, "a note below the table")):
+        if rows:
+            listed = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+            found.append(pr.problem(
+                "info", f"{pr.where(file.name, sheet)}: row(s) {listed} skipped as {what}.",
+                file=file.name, sheet=sheet, cell=f"row {rows[0]}", source=match.table, check="skipped_rows"))
+    return location, data, found
+
+
+def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list[tuple[Location, pd.DataFrame]], list[dict[str, str]]]:
+    """Every recognised table in one file, and what could not be used."""
+    try:
+        grid = open_grid(file)
+        sheets = grid.sheets()
+    except Unreadable as exc:
+        return [], [pr.problem("warning", f"{file.name}: not read; it {exc}", file=file.name, check="unreadable")]
+    found: list[tuple[Location, pd.DataFrame]] = []
+    notes: list[dict[str, str]] = []
+    unrecognised: list[tuple[str, Match | None]] = []
+    for sheet, visible in sheets:
+        if not visible:
+            notes.append(pr.problem("info", f"{pr.where(file.name, sheet)}: skipped because the sheet is hidden.",
+                                    file=file.name, sheet=sheet, check="hidden_sheet"))
+            continue
+        try:
+            cells = grid.load(sheet)
+            head = cells.head(contract.settings.header_search_rows)
+            match = match_sheet(head, sheet, contract)
+            if match is None or not match.recognised:
+                if not head.dropna(how="all").empty:
+                    unrecognised.append((sheet, match))
+                continue
+            if match.duplicates:
+                notes.extend(_duplicate_problems(file, sheet, match, contract))
+                continue
+            location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found))
+        except Unreadable as exc:
+            notes.append(pr.problem("warning", f"{file.name}: {exc}", file=file.name, sheet=sheet, check="unreadable"))
+            continue
+        found.append((location, data))
+        notes.extend(skipped)
+    notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found)))
+    return found, notes
+
+
+def _duplicate_problems(file: InputFile, sheet: str, match: Match, contract: Contract) -> list[dict[str, str]]:
+    table = contract.tables[match.table]
+    out = []
+    for column, hits in match.duplicates.items():
+        cells = " and ".join(f"{pr.column_letter(c)}{match.row + 1}" for c in hits)
+        out.append(pr.problem(
+            "error",
+            f"{pr.where(file.name, sheet)}: more than one column could be '{table.columns[column].header}' "
+            f"({cells}), so this {table.title.lower()} table was not read. Rename or delete the extra column.",
+            file=file.name, sheet=sheet, cell=f"{pr.column_letter(hits[1])}{match.row + 1}",
+            column=table.columns[column].header, source=match.table, check="duplicate_heading"))
+    return out
+
+
+def _unrecognised_problems(file: InputFile, sheets: list[tuple[str, Match | None]], contract: Contract, any_found: bool) -> list[dict[str, str]]:
+    if not sheets and not any_found:
+        return [pr.problem("warning", f"{file.name}: not used; it has no data.", file=file.name, check="empty_file")]
+    out = []
+    for sheet, match in sheets:
+        if any_found:  # other sheets of a recognised workbook (e.g. Annex A lists we do not use)
+            out.append(pr.problem("info", f"{pr.where(file.name, sheet)}: sheet not used by the scorecard.",
+                                  file=file.name, sheet=sheet, check="sheet_not_used"))
+            continue
+        if match is None or match.score == 0:
+            closest = (f"none of its first {contract.settings.header_search_rows} rows has the headings "
+                       "of any agency return")
+        else:
+            table = contract.tables[match.table]
+            lacking = ", ".join(f"'{h}'" for h in match.missing[:8])
+            closest = (f"the closest is {table.title} (headings in row {match.row + 1}), but it lacks "
+                       f"the heading(s) {lacking}")
+        out.append(pr.problem(
+            "warning",
+            f"{pr.where(file.name, sheet)}: not recognised as any agency return; {closest}. If it should "
+            "be read, make its headings match the template, or add them as aliases in schemas/sources.yaml.",
+            file=file.name, sheet=sheet, check="unrecognised"))
+    return out
+
+
+def read_sources(files: list[InputFile], contract: Contract, progress: Callable[[str], None] | None = None) -> Staged:
+    """Read every file; one file's trouble never stops the others."""
+    staged = Staged()
+    parts: dict[str, list[pd.DataFrame]] = {}
+    notes: list[dict[str, str]] = []
+    for file in files:
+        if progress:
+            progress(file.name)
+        found, file_notes = read_file(file, contract, first_loc=len(staged.locations))
+        notes.extend(file_notes)
+        staged.recognised[file.name] = [loc.table for loc, _ in found]
+        for location, data in found:
+            staged.locations.append(location)
+            parts.setdefault(location.table, []).append(data)
+    staged.frames = {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    staged.problems = pr.frame(notes)
+    return staged
+
+
+def locations_frame(locations: list[Location]) -> pd.DataFrame:
+    return pd.DataFrame([loc.__dict__ for loc in locations],
+                        columns=["loc", "file", "sheet", "table", "header_row", "letters", "headings", "rows"])
+
