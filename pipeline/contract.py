@@ -122,6 +122,8 @@ class Table(StrictModel):
     rules: list[Rule] = Field(default_factory=list)
     sheet_names: list[str] = Field(default_factory=list)
     signature: list[str] = Field(default_factory=list)
+    optional: bool = False  # no warning when no file supplies it
+    alternatives: list[str] = Field(default_factory=list)  # other tables that can stand in for it
     columns: dict[str, Column]
 
     @model_validator(mode="after")
@@ -169,6 +171,9 @@ class Contract(StrictModel):
         for name, table in self.tables.items():
             if table.template is not None and table.template not in self.templates:
                 raise ValueError(f"table '{name}' names a template '{table.template}' that is not listed")
+            unknown = [t for t in table.alternatives if t not in self.tables]
+            if unknown:
+                raise ValueError(f"table '{name}' lists alternatives that are not tables: {', '.join(unknown)}")
         return self
 
     def tables_for(self, template: str) -> dict[str, Table]:

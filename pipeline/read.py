@@ -96,9 +96,13 @@ class ExcelGrid(Grid):
     def load(self, sheet: str) -> pd.DataFrame:
         try:
             loaded = self.reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
-            data = loaded.to_pandas()
+            batch, errors = loaded.to_arrow_with_errors()
+            data = batch.to_pandas()
         except Exception as exc:
             raise Unreadable(f"sheet '{sheet}' could not be read ({_short(exc)}).") from None
+        for error in (errors.errors if errors else []):  # an error cell shows as '#N/A' in Excel: say so, not 'blank'
+            row, col = error.position
+            data.iat[row, col] = _excel_error_text(error.detail)
         data.columns = [c.absolute_index for c in loaded.selected_columns]
         if len(data) <= MERGE_CHECK_MAX_ROWS:
             data = _fill_merged(data, self._merged(sheet))
@@ -154,6 +158,15 @@ def _parse_csv(text: str) -> pd.DataFrame:
         data = pd.DataFrame()
     data.columns = list(range(data.shape[1]))
     return data
+
+
+_EXCEL_ERRORS = {"NA": "#N/A", "Div0": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+                 "Num": "#NUM!", "Null": "#NULL!", "GettingData": "#GETTING_DATA"}
+
+
+def _excel_error_text(detail: str) -> str:
+    found = re.search(r"Error\((\w+)\)", detail)
+    return _EXCEL_ERRORS.get(found.group(1), "#ERROR") if found else "#ERROR"
 
 
 def _short(exc: Exception) -> str:

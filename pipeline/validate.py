@@ -76,7 +76,7 @@ def _rule_holds(df: pd.DataFrame, rule: str, column: str, other: str) -> pd.Seri
     if rule == "together":
         return (a.isna() == b.isna()).astype(bool)
     if rule == "only_if_yes":
-        return (a.isna() | ~a.fillna(False) | b.fillna(False)).astype(bool)
+        return (a.isna() | b.isna() | ~a.fillna(False) | b.fillna(False)).astype(bool)
     raise ValueError(f"unknown rule {rule}")
 
 
@@ -130,7 +130,8 @@ def _expected(check: str, column: str, table: Table, typed: pd.DataFrame, staged
         firsts = _first_rows(typed, staged, keys, idx)
         if check.startswith("unique:"):
             return [f"a value used once only (it is already used in row {r})" for r in firsts]
-        names = ", ".join(table.columns[k].header for k in keys)
+        heads = [table.columns[k].header for k in keys]
+        names = ", ".join(heads[:-1]) + " and " + heads[-1]
         return [f"only one row for each {names} (this repeats row {r})" for r in firsts]
     if check.startswith("rule:"):
         rule = table.rules[int(check.split(":")[1])]

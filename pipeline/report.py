@@ -1,0 +1,48 @@
+"""The error report: every problem record in a workbook an officer can sort and filter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+
+from pipeline.safe import write_atomically
+
+REPORT_COLUMNS = [
+    ("severity", "Severity", 10), ("file", "File", 34), ("sheet", "Sheet", 20), ("cell", "Cell", 8),
+    ("column", "Column", 26), ("value", "Found", 22), ("expected", "Expected", 44), ("message", "Message", 90),
+]
+
+
+def write_problem_sheet(book: xlsxwriter.Workbook, name: str, problems: pd.DataFrame) -> None:
+    """One sheet of problem records; shared by the error report and the scorecard workbook."""
+    sheet = book.add_worksheet(name)
+    head = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    for col, (_, title, width) in enumerate(REPORT_COLUMNS):
+        sheet.write_string(0, col, title, head)
+        sheet.set_column(col, col, width, wrap)
+    for row, record in enumerate(problems[[c for c, _, _ in REPORT_COLUMNS]].itertuples(index=False), start=1):
+        for col, value in enumerate(record):
+            sheet.write_string(row, col, "" if value is None else str(value))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(problems), 1), len(REPORT_COLUMNS) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+
+
+def write_error_report(problems: pd.DataFrame, outputs: Path, when: datetime) -> Path:
+    """A new report per run (never overwriting an earlier one), named for the run's time."""
+    target = outputs / "error reports" / f"Input problems {when:%Y-%m-%d %H%M%S}.xlsx"
+
+    def write(path: Path) -> None:
+        book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        book.set_properties({"title": "Input problems", "subject": f"Run of {when:%d/%m/%Y %H:%M}"})
+        write_problem_sheet(book, "Problems", problems)
+        book.close()
+
+    return write_atomically(target, write)

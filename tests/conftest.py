@@ -1,0 +1,61 @@
+"""Shared fixtures: the real contract, and small workbooks written in code."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.contract import Contract, load_contract
+from pipeline.run import CheckedInputs, check_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REALDATA_CANDIDATES = [ROOT / "tests" / "realdata", SHARED / "realdata"]
+TODAY = date(2026, 11, 22)
+
+
+def realdata() -> Path:
+    """The real public sample files (a copy is kept under tests/realdata for CI)."""
+    for folder in REALDATA_CANDIDATES:
+        if folder.is_dir():
+            return folder
+    pytest.skip("real sample files are not available")
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    return load_contract(ROOT / "schemas" / "sources.yaml")
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[str]] | None = None,
+               hidden: tuple[str, ...] = ()) -> Path:
+    """A workbook whose cells are exactly the given rows (None leaves a cell empty)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    sheet.cell(r, c, value)
+        for cells in (merged or {}).get(name, []):
+            sheet.merge_cells(cells)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def check(folder: Path, contract: Contract, today: date = TODAY) -> CheckedInputs:
+    return check_inputs(folder, contract, today)
+
+
+def messages(result: CheckedInputs, severity: str | None = None) -> list[str]:
+    found = result.problems
+    if severity:
+        found = found[found["severity"] == severity]
+    return found["message"].tolist()
