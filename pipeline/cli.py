@@ -46,8 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--home", type=Path, help="the project folder (default: found from the working folder)")
     parser.add_argument("--allow-errors", action="store_true",
                         help="build even when some rows have errors (those rows are left out and flagged)")
+    parser.add_argument("--quarter", type=_quarter, metavar='"Q3 2024/25"',
+                        help="the quarter to report (default: the latest complete quarter that has data)")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     return parser
+
+
+def _quarter(text: str):
+    from pipeline.quarters import parse_label
+
+    try:
+        return parse_label(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,18 +74,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     from pipeline import problems as pr
-    from pipeline.contract import load_contract
     from pipeline.paths import Paths
     from pipeline.report import write_error_report
-    from pipeline.run import check_inputs
+    from pipeline.run import NothingToReport, build_scorecard, check_inputs
+    from pipeline.settings import load_config
 
     paths = Paths.resolve(args.home, args.inputs, args.outputs)
-    contract = load_contract(paths.schema("sources.yaml"))
+    config = load_config(paths)
     if args.command == "templates":
         from pipeline.templates import write_templates
 
         folder = (args.folder or paths.outputs / "templates").resolve()
-        written = write_templates(folder, contract)
+        written = write_templates(folder, config.contract)
         print(f"Wrote {len(written)} blank templates to {folder}")
         return EXIT_OK
     if args.demo:
@@ -86,20 +97,35 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"Demo inputs written to {demo_inputs}")
     started = datetime.now()
     today = args.today or started.date()
-    checked = check_inputs(paths.inputs, contract, today)
-    counts = checked.counts
-    rows = sum(len(f) for f in checked.staged.frames.values())
-    print(f"Read {len(checked.files)} file(s), {rows:,} row(s): "
-          f"{counts['error']} error(s), {counts['warning']} warning(s).")
-    shown = checked.problems[checked.problems["severity"] != "info"]
+    if args.command == "validate":
+        inputs = check_inputs(paths.inputs, config.contract, today, allowed={"commentary": {"ref": config.catalogue.refs}})
+        outcome = None
+    else:
+        try:
+            outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo)
+        except NothingToReport as exc:
+            print(f"Nothing was built: {exc}")
+            return EXIT_INPUT_ERRORS
+        inputs = outcome.checked
+    counts = inputs.counts
+    rows = sum(len(f) for f in inputs.staged.frames.values())
+    print(f"Read {len(inputs.files)} file(s), {rows:,} row(s): {counts['error']} error(s), {counts['warning']} warning(s).")
+    shown = inputs.problems[inputs.problems["severity"] != "info"]
     if len(shown):
         print(pr.console_table(shown))
-    if len(checked.problems):
-        report = write_error_report(checked.problems, paths.outputs, started)
-        print(f"Error report: {report}")
-    if counts["error"]:
-        if args.command == "validate" or not args.allow_errors:
+    if len(inputs.problems):
+        report = write_error_report(inputs.problems, paths.outputs, started)
+        print(f"{'Error report' if len(shown) else 'Notes on rows and sheets skipped'}: {report}")
+    if counts["error"] and (outcome is None or outcome.data is None):
+        if args.command != "validate":
             print("Inputs have errors: nothing was built. Correct the cells listed above, or run with "
                   "--allow-errors to build without the failing rows.")
-            return EXIT_INPUT_ERRORS
-    return EXIT_WARNINGS if counts["warning"] else EXIT_OK
+        return EXIT_INPUT_ERRORS
+    if outcome is not None and outcome.workbook:
+        if outcome.locked:
+            print(f"The scorecard is open in Excel, so it was saved as {outcome.workbook}")
+            return EXIT_LOCKED
+        from pipeline.quarters import label
+
+        print(f"Scorecard for {label(outcome.data.reporting)} written to {outcome.workbook}")
+    return EXIT_WARNINGS if counts["warning"] or counts["error"] else EXIT_OK

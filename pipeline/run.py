@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline import problems as pr
 from pipeline.contract import Contract
 from pipeline.discover import InputFile, discover_files
+from pipeline.paths import Paths
 from pipeline.read import Staged, read_sources
+from pipeline.settings import Config
 from pipeline.validate import Checked, check_sources
+
+HISTORY_FILE = "history.sqlite"
+
+
+class NothingToReport(Exception):
+    """No quarter can be reported (no complete quarter has any data); the message says why."""
 
 
 @dataclass
@@ -28,6 +37,36 @@ class CheckedInputs:
     def counts(self) -> dict[str, int]:
         return pr.counts(self.problems)
 
+
+@dataclass
+class ScorecardData:
+    """Everything the workbook shows, computed; the writer only lays it out."""
+
+    settings: object
+    qa_map: object
+    reporting: pd.Period
+    quarters: list[pd.Period]
+    produced: datetime
+    scorecard: pd.DataFrame  # one row per measure (see scorecard.assemble)
+    figures: pd.DataFrame  # long: every rated figure per measure and quarter, for charts
+    actions: pd.DataFrame  # work plan actions with computed BRAG
+    feedback: pd.DataFrame  # redacted quotes for the reporting quarter
+    problems: pd.DataFrame  # every problem record of the run
+    sources: pd.DataFrame  # one row per input file
+    demo: bool = False
+    expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class Outcome:
+    checked: CheckedInputs
+    data: ScorecardData | None = None
+    workbook: Path | None = None
+    locked: bool = False
+    saved_figures: int = 0
+
+
+# --------------------------------------------------------------------------- checking
 
 def absent_tables(staged: Staged, contract: Contract) -> pd.DataFrame:
     """A warning for each expected table that no file supplied (nor any stand-in for it)."""
@@ -45,7 +84,7 @@ def absent_tables(staged: Staged, contract: Contract) -> pd.DataFrame:
     return pr.frame(notes)
 
 
-def check_inputs(inputs_dir, contract: Contract, today: date, progress: Callable[[str], None] | None = None,
+def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Callable[[str], None] | None = None,
                  allowed: dict[str, dict[str, list[str]]] | None = None) -> CheckedInputs:
     """Find, read and check every input file."""
     files, skipped = discover_files(inputs_dir)
@@ -58,3 +97,93 @@ def check_inputs(inputs_dir, contract: Contract, today: date, progress: Callable
     absent = absent_tables(staged, contract) if files else pr.frame()
     problems = pr.combine(skipped, staged.problems, checked.problems, absent)
     return CheckedInputs(files, staged, checked, problems)
+
+
+# --------------------------------------------------------------------------- building
+
+def present_columns(staged: Staged) -> dict[str, set[str]]:
+    present: dict[str, set[str]] = {}
+    for loc in staged.locations:
+        present.setdefault(loc.table, set()).update(loc.letters)
+    return present
+
+
+def rows_left_out(inputs: CheckedInputs) -> dict[str, int]:
+    by_table: dict[str, int] = {}
+    for loc in inputs.staged.locations:
+        if inputs.checked.rejected.get(loc.loc):
+            by_table[loc.table] = by_table.get(loc.table, 0) + inputs.checked.rejected[loc.loc]
+    return by_table
+
+
+def sources_table(inputs: CheckedInputs, contract: Contract) -> pd.DataFrame:
+    """One row per input file: what it was recognised as and how many rows were used."""
+    rows = []
+    for file in inputs.files:
+        locs = [loc for loc in inputs.staged.locations if loc.file == file.name]
+        rejected = sum(inputs.checked.rejected.get(loc.loc, 0) for loc in locs)
+        read = sum(loc.rows for loc in locs)
+        rows.append({
+            "file": file.name,
+            "recognised_as": "; ".join(dict.fromkeys(contract.tables[loc.table].title for loc in locs)) or "Not used",
+            "sheets": "; ".join(dict.fromkeys(loc.sheet or "(CSV)" for loc in locs)),
+            "rows_used": read - rejected, "rows_rejected": rejected, "sha256": file.sha256,
+            "modified": file.modified, "size": file.size,
+        })
+    return pd.DataFrame(rows, columns=["file", "recognised_as", "sheets", "rows_used", "rows_rejected", "sha256", "modified", "size"])
+
+
+def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) -> pd.Period:
+    from pipeline.quarters import label, latest_complete
+
+    if asked is not None:
+        return asked
+    with_data = sorted(set(figures.loc[figures["status"] == "ok", "quarter"]))
+    chosen = latest_complete(with_data, today)
+    if chosen is None:
+        raise NothingToReport("No complete quarter has any data, so there is nothing to report yet. "
+                              f"(Quarters with data: {', '.join(label(q) for q in with_data) or 'none'}.)")
+    return chosen
+
+
+def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, quarter: pd.Period | None = None,
+                    allow_errors: bool = False, demo: bool = False,
+                    progress: Callable[[str], None] | None = None) -> Outcome:
+    """Check the inputs; if they are usable, compute, rate and write the scorecard, then save history."""
+    from pipeline.history import load_history, merge_history, save_history
+    from pipeline.measures import compute_measures
+    from pipeline.privacy import feedback_quotes
+    from pipeline.quarters import columns_for, last_day
+    from pipeline.rate import rate_actions, rate_measures
+    from pipeline.scorecard import assemble
+    from pipeline.workbook import workbook_path, write_workbook
+
+    contract, catalogue = config.contract, config.catalogue
+    inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}})
+    outcome = Outcome(inputs)
+    if inputs.counts["error"] and not allow_errors:
+        return outcome
+
+    frames = inputs.checked.frames
+    files = {loc.loc: loc.file for loc in inputs.staged.locations}
+    results = compute_measures(frames, catalogue, contract, present_columns(inputs.staged), files)
+    history_db = paths.outputs / (("demo-" if demo else "") + HISTORY_FILE)
+    history = load_history(history_db)
+    reporting = choose_quarter(quarter, pd.concat([results.values, history.assign(status="ok")]), today)
+    quarters = columns_for(reporting)
+    merged = merge_history(results.values, history, reporting, {f.name: f.sha256 for f in inputs.files})
+    rated = rate_measures(merged.values, catalogue)
+    scorecard = assemble(rated, catalogue, quarters, results.gaps, frames.get("commentary"), rows_left_out(inputs))
+    actions = rate_actions(frames["workplan"], last_day(reporting)) if "workplan" in frames else pd.DataFrame()
+    problems = pr.combine(inputs.problems, results.problems)
+    inputs.problems = problems
+    data = ScorecardData(
+        settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
+        scorecard=scorecard, figures=rated, actions=actions,
+        feedback=feedback_quotes(frames.get("evolve_feedback"), reporting),
+        problems=problems, sources=sources_table(inputs, contract), demo=demo)
+    outcome.data = data
+    target = workbook_path(paths.outputs, config.settings, reporting, demo)
+    outcome.workbook, outcome.locked = write_workbook(data, target)
+    outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"))
+    return outcome

@@ -1,0 +1,174 @@
+"""The KPI catalogue (schemas/kpis.yaml): every measure, how it is computed and rated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from pipeline.config import ConfigError, StrictModel, load_model
+from pipeline.contract import Contract
+
+Compute = Literal["count", "sum", "distinct_count", "distinct_with_at_least", "count_and_sum", "percentage",
+                  "median_step_down_days", "open_at_quarter_end"]
+Polarity = Literal["higher", "lower", "none"]
+Unit = Literal["count", "percent", "days"]
+
+NEEDS_COLUMN = {"sum", "distinct_count", "distinct_with_at_least", "count_and_sum", "median_step_down_days",
+                "open_at_quarter_end"}
+
+
+class Way(StrictModel):
+    """One way of computing a measure from one table."""
+
+    table: str
+    compute: Compute
+    date: str
+    end: str | None = None
+    column: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+    where_any: dict[str, Any] = Field(default_factory=dict)
+    numerator: dict[str, Any] = Field(default_factory=dict)
+    min_rows: int | None = Field(default=None, ge=1)
+    level: str | None = None
+    steps: list[tuple[str, str]] = Field(default_factory=list)
+    breakdown: str | None = None
+    breakdown_by: str | None = None
+    compare: bool = True  # warn where this way and the one before it both cover a quarter and differ
+
+    @model_validator(mode="after")
+    def _keys_for_compute(self) -> Way:
+        wanted = []
+        if self.compute in NEEDS_COLUMN and not self.column:
+            wanted.append("column")
+        if self.compute == "distinct_with_at_least" and self.min_rows is None:
+            wanted.append("min_rows")
+        if self.compute == "percentage" and not self.numerator:
+            wanted.append("numerator")
+        if self.compute == "median_step_down_days" and not (self.level and self.steps):
+            wanted.append("level and steps")
+        if self.compute == "open_at_quarter_end" and not self.end:
+            wanted.append("end")
+        if wanted:
+            raise ValueError(f"compute '{self.compute}' needs {', '.join(wanted)}")
+        return self
+
+    def columns_used(self) -> set[str]:
+        named = {self.date, self.end, self.column, self.level, self.breakdown, self.breakdown_by}
+        named |= set(self.where) | set(self.where_any) | set(self.numerator)
+        return {c for c in named if c}
+
+
+class Measure(StrictModel):
+    ref: str
+    objective: str
+    title: str
+    source: str
+    description: str
+    unit: Unit
+    polarity: Polarity
+    target: float | None
+    tolerance: float | None = Field(ge=0)
+    stretch: float | None
+    developing: bool
+    from_: list[Way] = Field(alias="from", min_length=1)
+    display: str | None = None  # how a figure reads, e.g. "{value} reports, {secondary} linked offences"
+
+    @model_validator(mode="after")
+    def _rating_makes_sense(self) -> Measure:
+        if self.target is not None and self.polarity == "none":
+            raise ValueError("a target needs a polarity (higher or lower)")
+        if self.stretch is not None:
+            if self.target is None:
+                raise ValueError("a stretch target needs a target")
+            if (self.polarity == "higher" and self.stretch < self.target) or (self.polarity == "lower" and self.stretch > self.target):
+                raise ValueError("the stretch target is on the wrong side of the target for its polarity")
+        return self
+
+    @property
+    def tol(self) -> float:
+        return self.tolerance or 0.0
+
+
+class Objective(StrictModel):
+    title: str
+    lead: str | None
+
+
+class Catalogue(StrictModel):
+    version: int
+    objectives: dict[str, Objective]
+    measures: list[Measure]
+
+    @model_validator(mode="after")
+    def _refs_unique_and_objectives_known(self) -> Catalogue:
+        seen: set[str] = set()
+        for m in self.measures:
+            if m.ref in seen:
+                raise ValueError(f"the Ref {m.ref} is listed twice")
+            seen.add(m.ref)
+            if m.objective not in self.objectives:
+                raise ValueError(f"measure {m.ref} names objective '{m.objective}', which is not listed")
+        return self
+
+    @property
+    def refs(self) -> list[str]:
+        return [m.ref for m in self.measures]
+
+    def measure(self, ref: str) -> Measure:
+        return next(m for m in self.measures if m.ref == ref)
+
+
+def _condition_problems(ref: str, key: str, table: str, contract: Contract, conditions: dict[str, Any]) -> list[str]:
+    problems = []
+    columns = contract.tables[table].columns
+    for name, condition in conditions.items():
+        if name not in columns:
+            problems.append(f"measure {ref}, {key}: table '{table}' has no column '{name}'")
+            continue
+        col = columns[name]
+        values = condition.get("not", []) if isinstance(condition, dict) else condition
+        if isinstance(condition, dict) and set(condition) - {"not", "min", "max"}:
+            problems.append(f"measure {ref}, {key}.{name}: only 'not', 'min' and 'max' may be used here")
+        listed = values if isinstance(values, list) else [values]
+        if col.type == "code":
+            unknown = [str(v) for v in listed if v not in (col.values or [])]
+            if unknown:
+                problems.append(f"measure {ref}, {key}.{name}: {', '.join(unknown)} is not one of {', '.join(col.values or [])}")
+        if col.type == "yesno" and not all(isinstance(v, bool) for v in listed):
+            problems.append(f"measure {ref}, {key}.{name}: use true or false for a Yes/No column")
+    return problems
+
+
+def check_against(catalogue: Catalogue, contract: Contract, path: Path) -> None:
+    """Every table, column and coded value a measure names must exist in the input contract."""
+    problems = []
+    for m in catalogue.measures:
+        for way in m.from_:
+            if way.table not in contract.tables:
+                problems.append(f"measure {m.ref}: there is no table '{way.table}' in sources.yaml")
+                continue
+            columns = contract.tables[way.table].columns
+            for name in sorted(way.columns_used() - set(where_keys(way))):
+                if name not in columns:
+                    problems.append(f"measure {m.ref}: table '{way.table}' has no column '{name}'")
+            for key in ("where", "where_any", "numerator"):
+                problems += _condition_problems(m.ref, key, way.table, contract, getattr(way, key))
+            if way.steps and way.level in columns:
+                allowed = columns[way.level].values or []
+                bad = sorted({lv for step in way.steps for lv in step if lv not in allowed})
+                if bad:
+                    problems.append(f"measure {m.ref}, steps: {', '.join(bad)} is not one of {', '.join(allowed)}")
+    if problems:
+        raise ConfigError("\n".join(f"{path.name}: {p}" for p in problems))
+
+
+def where_keys(way: Way) -> list[str]:
+    return [*way.where, *way.where_any, *way.numerator]
+
+
+def load_catalogue(path: Path, contract: Contract) -> Catalogue:
+    catalogue = load_model(path, Catalogue)
+    check_against(catalogue, contract, path)
+    return catalogue

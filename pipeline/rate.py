@@ -1,0 +1,112 @@
+"""BRAG ratings for measures and work-plan actions, and the two trend markers.
+
+The rules are the catalogue's data (target, tolerance, stretch, polarity); this module only
+applies them. Figures are rated as they are shown (percentages and days to one decimal), so
+what the reader sees is what was rated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.catalogue import Catalogue
+
+BLUE, GREEN, AMBER, RED = "Blue", "Green", "Amber", "Red"
+MONITOR, NO_DATA, NOT_YET = "Monitor", "No data", "Not yet reported"
+
+
+def rules_frame(catalogue: Catalogue) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "ref": m.ref, "unit": m.unit, "polarity": m.polarity, "target": m.target, "tolerance": m.tol,
+        "stretch": m.stretch, "developing": m.developing} for m in catalogue.measures]).astype(
+        {"target": "float64", "stretch": "float64", "tolerance": "float64"})
+
+
+def shown(values: pd.Series, units: pd.Series) -> pd.Series:
+    """The figure as displayed: whole counts, one decimal for percentages and days."""
+    return values.where(units == "count", values.round(1)).where(units != "count", values.round(0))
+
+
+def _direction(change: pd.Series, polarity: pd.Series) -> pd.Series:
+    """Better / Worse / Same where the measure has a polarity; Up / Down / Same where it has none."""
+    up = np.where(polarity == "lower", "Worse", "Better")
+    down = np.where(polarity == "lower", "Better", "Worse")
+    plain = polarity == "none"
+    out = np.select([change > 0, change < 0, change == 0],
+                    [np.where(plain, "Up", up), np.where(plain, "Down", down), "Same"], default="")
+    return pd.Series(out, index=change.index)
+
+
+def rule_text(target: float | None, stretch: float | None, tolerance: float, polarity: str, developing: bool) -> str:
+    """The rating rule in words, for the Definitions sheet."""
+    if polarity == "none":
+        return "Monitored: not rated (no polarity set). Trend shown as up or down."
+    better = "higher" if polarity == "higher" else "lower"
+    if target is None:
+        return (f"No target: rated on direction against the previous quarter ({better} is better). "
+                f"Green if better; Amber if the same or worse by up to {tolerance:g}; Red if worse by more.")
+    op, miss = (">=", "-") if polarity == "higher" else ("<=", "+")
+    text = f"Target {target:g} ({better} is better). "
+    if stretch is not None:
+        text += f"Blue {op} {stretch:g}; "
+    text += f"Green {op} {target:g}; Amber {op} {target:g} {miss} {tolerance:g}; otherwise Red."
+    return text
+
+
+def rate_measures(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Each (measure, quarter) with its previous and year-ago figures, BRAG and trends."""
+    rules = rules_frame(catalogue)
+    out = values.merge(rules, on="ref", how="left")
+    out["shown"] = shown(out["value"], out["unit"])
+    ok = out["status"].eq("ok") & out["shown"].notna()
+    figures = out.loc[ok, ["ref", "quarter", "shown"]]
+    for name, lag in (("previous", 1), ("year_ago", 4)):
+        earlier = figures.assign(quarter=figures["quarter"] + lag).rename(columns={"shown": name})
+        out = out.merge(earlier, on=["ref", "quarter"], how="left")
+    value, target, stretch, tol = out["shown"], out["target"], out["stretch"], out["tolerance"]
+    higher, lower = out["polarity"].eq("higher"), out["polarity"].eq("lower")
+    has_target = target.notna()
+    met = (higher & (value >= target)) | (lower & (value <= target))
+    near = (higher & (value >= target - tol)) | (lower & (value <= target + tol))
+    beyond = stretch.notna() & ((higher & (value >= stretch)) | (lower & (value <= stretch)))
+    change = value - out["previous"]
+    worse_by = np.where(lower, change, -change)
+    brag = np.select(
+        [~ok & out["developing"], ~ok,
+         has_target & beyond, has_target & met, has_target & near, has_target,
+         out["polarity"].eq("none"), out["previous"].isna(),
+         worse_by < 0, worse_by > tol],
+        [NOT_YET, NO_DATA, BLUE, GREEN, AMBER, RED, MONITOR, MONITOR, GREEN, RED],
+        default=AMBER)
+    out["brag"] = brag
+    out["trend_short"] = _direction(value - out["previous"], out["polarity"]).where(out["previous"].notna() & ok, "")
+    out["trend_long"] = _direction(value - out["year_ago"], out["polarity"]).where(out["year_ago"].notna() & ok, "")
+    return out
+
+
+# --------------------------------------------------------------------------- work plan actions
+
+def rate_actions(actions: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
+    """The seed's key, as at the end of the reporting quarter:
+    Blue achieved; Red not commenced; Amber target date passed (or marked off target);
+    Green commenced and on target. A stated rating that differs is kept and flagged."""
+    achieved = actions["date_achieved"].notna() & (actions["date_achieved"] <= as_at)
+    started = actions["date_commenced"].notna() & (actions["date_commenced"] <= as_at)
+    overdue = actions["target_date"].notna() & (actions["target_date"] <= as_at)
+    flagged = actions["off_target"].fillna(False).astype(bool)
+    computed = np.select([achieved, ~started, overdue | flagged], [BLUE, RED, AMBER], default=GREEN)
+    when = lambda s: s.dt.strftime("%d/%m/%Y")  # noqa: E731
+    reason = np.select(
+        [achieved, ~started, overdue, flagged],
+        ["Achieved " + when(actions["date_achieved"]).fillna(""),
+         pd.Series("Not yet commenced", index=actions.index),
+         "Target date " + when(actions["target_date"]).fillna("") + " has passed",
+         pd.Series("Marked off target", index=actions.index)],
+        default="Commenced; target date " + when(actions["target_date"]).fillna("not set"))
+    out = actions.assign(brag=computed, brag_reason=reason)
+    stated = out["stated_brag"]
+    out["disagrees"] = stated.notna() & stated.ne(out["brag"]).fillna(False).astype(bool)
+    remedial = out["remedial_action"].fillna("").str.strip()
+    out["needs_remedial"] = out["brag"].eq(AMBER) & remedial.eq("")
+    return out

@@ -1,0 +1,70 @@
+"""The small officer-editable files beside the contract and catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import field_validator
+
+from pipeline.catalogue import Catalogue, load_catalogue
+from pipeline.config import StrictModel, load_model
+from pipeline.contract import Contract, load_contract
+from pipeline.paths import Paths
+
+
+class Settings(StrictModel):
+    partnership: str
+    protective_marking: str
+    author: str
+    workbook_name: str
+
+    @field_validator("workbook_name")
+    @classmethod
+    def _has_quarter(cls, value: str) -> str:
+        if "{quarter}" not in value or not value.lower().endswith(".xlsx"):
+            raise ValueError("must contain {quarter} and end with .xlsx, e.g. 'CE scorecard {quarter}.xlsx'")
+        if any(ch in value for ch in '\\/:*?"<>|'):
+            raise ValueError('a file name cannot contain any of \\ / : * ? " < > |')
+        return value
+
+
+class QaItem(StrictModel):
+    name: str
+    description: str
+
+
+class QaSection(StrictModel):
+    heading: str
+    items: list[QaItem]
+
+
+class QaMap(StrictModel):
+    title: str
+    introduction: str
+    sections: list[QaSection]
+    closing: str
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything read from schemas/: loaded once, checked before any input is touched."""
+
+    contract: Contract
+    catalogue: Catalogue
+    settings: Settings
+    qa_map: QaMap
+
+
+def load_config(paths: Paths) -> Config:
+    contract = load_contract(paths.schema("sources.yaml"))
+    return Config(
+        contract=contract,
+        catalogue=load_catalogue(paths.schema("kpis.yaml"), contract),
+        settings=load_model(paths.schema("settings.yaml"), Settings),
+        qa_map=load_model(paths.schema("qa_activity_map.yaml"), QaMap),
+    )
+
+
+def schema_files(paths: Paths) -> list[Path]:
+    return [paths.schema(n) for n in ("sources.yaml", "kpis.yaml", "settings.yaml", "qa_activity_map.yaml")]

@@ -1,0 +1,74 @@
+"""The KPI catalogue as data: every Ref, and strict loading with errors that say what to fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.catalogue import load_catalogue
+from pipeline.config import ConfigError
+from pipeline.contract import load_contract
+from tests.conftest import ROOT
+
+# Every Ref in KPI_CATALOGUE.md, in its order.
+REFS = ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "2.4", "2.5", "3.1", "3.2", "3.3", "3.4", "3.5",
+        "4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "4.7", "4.8", "4.9a", "4.9b", "4.9c", "4.9d", "4.9e", "4.9f",
+        "4.9g", "4.9h", "4.10", "4.11", "4.12", "5.1", "5.2", "5.3", "5.4", "6.1", "6.2", "A1", "A2", "A3", "A4"]
+CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
+KPIS = (ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8")
+
+
+def test_every_ref_of_the_catalogue_is_there_in_order():
+    catalogue = load_catalogue(ROOT / "schemas" / "kpis.yaml", CONTRACT)
+    assert catalogue.refs == REFS
+
+
+def test_the_seed_s_developing_measures_are_flagged_and_polarities_follow_the_seed():
+    catalogue = load_catalogue(ROOT / "schemas" / "kpis.yaml", CONTRACT)
+    assert sorted(m.ref for m in catalogue.measures if m.developing) == ["3.5", "4.6", "4.8"]
+    polarity = {m.ref: m.polarity for m in catalogue.measures}
+    assert [polarity[r] for r in ("1.3", "2.4", "4.7", "4.10", "4.11", "4.1")] == ["higher", "lower", "lower", "lower", "higher", "none"]
+
+
+def _broken(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in KPIS
+    path = tmp_path / "kpis.yaml"
+    path.write_text(KPIS.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("    target: 90\n    tolerance: 5\n", "    target: 90\n    tolerence: 5\n", "unknown key 'tolerence'"),
+    ("    stretch: 98\n", "", "the key 'stretch' is missing"),
+    ("compute: percentage, date: episode_start", "compute: percent_of, date: episode_start", "compute"),
+    ("numerator: {rhi_offered: true}", "numerator: {rhi_offerd: true}", "has no column 'rhi_offerd'"),
+    ("where: {learning_from: [Complex abuse process]}", "where: {learning_from: [Complex abuse]}", "Complex abuse is not one of"),
+    ("table: stovewood, compute: sum, date: month, column: arrests}", "table: stovewod, compute: sum, date: month, column: arrests}", "no table 'stovewod'"),
+    ("    polarity: higher\n    target: 80\n", "    polarity: none\n    target: 80\n", "a target needs a polarity"),
+])
+def test_a_mistake_stops_the_run_naming_the_entry_key_and_line(tmp_path, old, new, words):
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(_broken(tmp_path, old, new), CONTRACT)
+    message = str(err.value)
+    assert words in message
+    assert "kpis.yaml" in message
+    if "unknown key" in words or "missing" in words:
+        assert re.search(r"line \d+, at measures\.\d+", message)
+
+
+def test_a_wrong_list_of_refs_in_a_where_of_yes_no_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="use true or false"):
+        load_catalogue(_broken(tmp_path, "where: {cse_indicator: true}", "where: {cse_indicator: [Yes]}"), CONTRACT)
+
+
+def test_readme_carries_the_two_quick_start_commands_and_every_heading():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "pip install . && python -m pipeline --demo" in readme
+    assert 'pip install ".[test]" && pytest' in readme
+    for table in CONTRACT.tables.values():
+        for column in table.columns.values():
+            assert column.header in readme, column.header
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert 'pip install ".[test]" && pytest' in ci

@@ -1,0 +1,220 @@
+"""The demo inputs, read back with openpyxl and pandas directly (never through the package's reader),
+so that a fault in the reader cannot hide a fault in the demo, or the other way round."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline.contract import Column, Contract, Table
+from pipeline.demo import write_demo_inputs
+from tests.conftest import realdata
+
+PERIOD_START = datetime(2023, 10, 1)
+PERIOD_END = datetime(2025, 9, 30)
+CCE_FROM = datetime(2025, 4, 1)
+QUARTER_STARTS = pd.date_range("2023-10-01", periods=8, freq="3MS")
+SEED_PEOPLE = ["Rebecca Wall", "Catherine Hall", "Steve Chapman", "Cath Blane", "Sam Barstow", "Phil Morris",
+               "Susan Claydon", "Theresa Brocklehurst", "Aileen Chambers"]
+HEADER_SEARCH_ROWS = 10
+
+Cells = dict[str, list[tuple]]  # sheet name -> rows of cell values
+
+
+def _read_workbook(path: Path) -> Cells:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
+    finally:
+        book.close()
+
+
+def _read_folder(folder: Path) -> dict[str, Cells | bytes]:
+    """Every workbook's cells, and every CSV's raw bytes, by file name."""
+    out: dict[str, Cells | bytes] = {}
+    for path in sorted(folder.iterdir()):
+        out[path.name] = _read_workbook(path) if path.suffix == ".xlsx" else path.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], dict, dict]:
+    """Two runs into two fresh folders: the paths of the first, and both folders' contents."""
+    first = write_demo_inputs(tmp_path_factory.mktemp("demo") / "run one")
+    second = write_demo_inputs(tmp_path_factory.mktemp("demo") / "run two")
+    return first, _read_folder(first[0].parent), _read_folder(second[0].parent)
+
+
+@pytest.fixture(scope="module")
+def files(runs) -> dict[str, Cells | bytes]:
+    return runs[1]
+
+
+def _workbooks(files: dict) -> dict[str, Cells]:
+    return {name: cells for name, cells in files.items() if isinstance(cells, dict)}
+
+
+def _one(files: dict, pattern: str) -> str:
+    """The one file whose name matches `pattern`."""
+    found = [name for name in files if re.search(pattern, name, re.IGNORECASE)]
+    assert len(found) == 1, f"expected one file matching {pattern!r}, found {found}"
+    return found[0]
+
+
+def _sheet_with(files: dict, sheet: str) -> list[tuple]:
+    """The rows of the one sheet called `sheet` across all the workbooks."""
+    found = [cells[sheet] for cells in _workbooks(files).values() if sheet in cells]
+    assert len(found) == 1, f"expected one sheet '{sheet}', found {len(found)}"
+    return found[0]
+
+
+def _frame(rows: list[tuple], first_heading: str) -> pd.DataFrame:
+    """A sheet as a DataFrame, its header being the first row that starts with `first_heading`."""
+    at = next(i for i, row in enumerate(rows) if row and row[0] == first_heading)
+    data = [row for row in rows[at + 1:] if any(v is not None for v in row)]
+    return pd.DataFrame(data, columns=list(rows[at]))
+
+
+def _csv_rows(raw: bytes) -> list[list[str]]:
+    return [line.split(",") for line in raw.decode("cp1252").split("\r\n") if line]
+
+
+# --------------------------------------------------------------------------- determinism
+
+def test_two_runs_write_the_same_files_with_the_same_cells(runs) -> None:
+    paths, first, second = runs
+    assert sorted(p.name for p in paths) == sorted(first) == sorted(second)
+    assert all(p.is_file() for p in paths)
+    for name in first:
+        assert first[name] == second[name], f"{name} differs between runs"
+
+
+# --------------------------------------------------------------------------- shape against the contract
+
+def _names(column: Column) -> set[str]:
+    return {h.strip().casefold() for h in [column.header, *column.aliases]}
+
+
+def _has_headings(rows: list, table: Table) -> bool:
+    """Some row near the top carries a heading (the header or an alias) for every required column."""
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        cells = {str(v).strip().casefold() for v in row if v is not None}
+        if all(_names(table.columns[c]) & cells for c in table.required_columns):
+            return True
+    return False
+
+
+def _supplies(files: dict, table: Table) -> bool:
+    for cells in _workbooks(files).values():
+        if table.sheet in cells and _has_headings(cells[table.sheet], table):
+            return True
+    csvs = [raw for raw in files.values() if isinstance(raw, bytes)]
+    return any(_has_headings(_csv_rows(raw)[:HEADER_SEARCH_ROWS], table) for raw in csvs)
+
+
+def test_every_templated_table_is_supplied_with_its_required_headings(files, contract: Contract) -> None:
+    templated = {name: t for name, t in contract.tables.items() if t.template}
+    supplied = {name for name, t in contract.tables.items() if _supplies(files, t)}
+    not_supplied = sorted(set(templated) - supplied)
+    # Early Help sends monthly counts and Annex A List 2, the stand-ins for one row per assessment.
+    assert not_supplied == ["eh_assessments"]
+    assert {"eh_monthly", "annex_a_list2"} <= supplied
+    assert "csc_referrals" in supplied and not any("Referrals" in cells for cells in _workbooks(files).values())
+
+
+def test_annex_a_has_all_eleven_lists_with_the_real_headings(files) -> None:
+    sample = openpyxl.load_workbook(realdata() / "annex_a" / "Annex_A_sample_liia-tools.xlsx", read_only=True)
+    real = {sheet.title: next(sheet.iter_rows(max_row=1, values_only=True)) for sheet in sample.worksheets}
+    sample.close()
+    annex = files[_one(files, r"annex a")]
+    assert list(annex) == [f"List {i}" for i in range(1, 12)]
+    for name in ("List 2", "List 7"):
+        assert annex[name][0] == real[name]
+    for name, headings in real.items():
+        assert annex[name][0] == headings, name
+    assert len(annex["List 2"]) > 2_000 and len(annex["List 7"]) > 100
+
+
+def test_annex_a_list7_keeps_the_real_exports_quirks(files) -> None:
+    list7 = _frame(files[_one(files, r"annex a")]["List 7"], "Child Unique ID")
+    text = [v for v in list7.to_numpy().ravel() if isinstance(v, str)]
+    assert "#N/A" in text
+    assert any("\u00a0" in v for v in list7["Allocated Worker"].dropna())
+    assert list7["Child Protection Plan End Date"].isna().any()  # open plans
+    assert list7["Gender"].isin(["a) Male", "b) Female", "c) Not stated/recorded", "Female"]).all()
+    assert list7["Ethnicity"].str.match(r"^[a-t]\) [A-Z]{4}$").all()
+
+
+# --------------------------------------------------------------------------- the sources agree
+
+def test_early_help_monthly_counts_equal_annex_a_list2_completions(files) -> None:
+    monthly = _frame(_sheet_with(files, "Monthly counts"), "Month")
+    counts = dict(zip(pd.to_datetime(monthly["Month"]).dt.to_period("M"), monthly["Completed assessments"]))
+    assert len(counts) == 24 and min(counts) == pd.Period("2023-10") and max(counts) == pd.Period("2025-09")
+    list2 = _frame(files[_one(files, r"annex a")]["List 2"], "Child Unique ID")
+    started = pd.to_datetime(list2["Assessment start date"])
+    completed = pd.to_datetime(list2["Assessment completion date"])
+    assert started.between(datetime(2024, 10, 1), PERIOD_END).all()
+    assert completed.dropna().between(datetime(2024, 10, 1), PERIOD_END).all()
+    assert (completed.dropna() >= started[completed.notna()]).all()
+    per_month = completed.dt.to_period("M").value_counts()
+    for month in pd.period_range("2024-10", "2025-09", freq="M"):
+        assert per_month.get(month, 0) == counts[month], str(month)
+    assert list2["Child Unique ID"].between(1_000_000, 99_999_999).all()
+
+
+# --------------------------------------------------------------------------- Evolve risk assessments
+
+def test_evolve_risk_assessments_cover_every_quarter_with_cce_only_from_april_2025(files) -> None:
+    risk = _frame(_sheet_with(files, "Risk assessments"), "Child reference")
+    dates = risk["Assessment date"]
+    assert all(isinstance(d, datetime) for d in dates)  # real Excel dates, not text
+    assert dates.between(PERIOD_START, PERIOD_END).all()
+    quarters = pd.to_datetime(dates).dt.to_period("Q-MAR")
+    assert quarters.nunique() == 8 and set(quarters) == {pd.Period(d, "Q-MAR") for d in QUARTER_STARTS}
+    cce = risk[risk["Exploitation type"] == "CCE"]
+    assert len(cce) and (cce["Assessment date"] >= CCE_FROM).all()
+    assert (risk["Exploitation type"] == "CSE").groupby(quarters).any().all()
+    assert risk["Child reference"].str.fullmatch(r"CE\d{6}").all()
+    assert 250 <= risk["Child reference"].nunique() <= 350
+
+
+# --------------------------------------------------------------------------- safety of what is written
+
+def test_no_seed_person_is_named_anywhere(files) -> None:
+    texts = list(files)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            texts.append(content.decode("cp1252"))
+            continue
+        texts.extend(content)
+        texts.extend(str(v) for rows in content.values() for row in rows for v in row if isinstance(v, str))
+    found = {person for person in SEED_PEOPLE for text in texts if person.casefold() in text.casefold()}
+    assert not found
+
+
+def test_a_feedback_quote_that_looks_like_a_formula_is_stored_as_text(runs) -> None:
+    path = next(p for p in runs[0] if p.name.lower().startswith("evolve"))
+    sheet = openpyxl.load_workbook(path)["Feedback"]
+    risky = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    assert risky and all(c.data_type == "s" for c in risky)
+
+
+def test_referrals_csv_is_windows_1252_with_crlf_and_uk_dates(files) -> None:
+    raw = files[_one(files, r"\.csv$")]
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # it has cp1252-only characters (en dashes), so it really is cp1252
+    text = raw.decode("cp1252")
+    assert "\r\n" in text and text.count("\n") == text.count("\r\n") and text.endswith("\r\n")
+    rows = _csv_rows(raw)
+    header = rows[0]
+    dates = [row[header.index("Referral date")] for row in rows[1:]]
+    assert all(re.fullmatch(r"\d{2}/\d{2}/\d{4}", d) for d in dates)
+    parsed = pd.to_datetime(pd.Series(dates), format="%d/%m/%Y")
+    assert parsed.between(PERIOD_START, PERIOD_END).all()
+    assert {row[header.index("CSE indicator")] for row in rows[1:]} == {"Y", "N"}
