@@ -23,12 +23,12 @@ def _write(data, path: Path) -> None:
                                            "strings_to_numbers": False})
     sheet = book.add_worksheet("Scorecard")
     head = book.add_format({"bold": True, "bg_color": "#DDE4EE", "text_wrap": True})
-    columns = ["Ref", "Measure", *[label(q) for q in data.quarters], "Target", "Short trend", "Long trend", "BRAG", "Commentary"]
+    columns = ["Ref", "Measure", *[label(q) for q in data.quarters], "Target", "Short trend", "Long trend", "BRAG", "Commentary", "Notes"]
     for c, title in enumerate(columns):
         sheet.write_string(0, c, title, head)
     for r, row in enumerate(data.scorecard.itertuples(index=False), start=1):
         cells = [row.ref, row.title, row.q1_text, row.q2_text, row.q3_text, row.q4_text, row.target,
-                 row.trend_short, row.trend_long, row.brag, row.comment]
+                 row.trend_short, row.trend_long, row.brag, row.comment, row.notes]
         for c, value in enumerate(cells):
             sheet.write_string(r, c, "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
     book.close()
