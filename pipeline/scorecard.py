@@ -64,25 +64,25 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, quarters: list[pd.Period
         notes = []
         for i, quarter in enumerate(quarters, start=1):
             got = keyed.loc[(m.ref, quarter)] if (m.ref, quarter) in keyed.index else None
+            cell = {"value": None, "text": "", "brag": "", "detail": "", "reason": "", "history": False, "restated": ""}
             if got is not None and got["status"] == "ok":
-                shown = display(m, got["shown"], got["numerator"], got["denominator"], got["secondary"])
-                record |= {f"q{i}_value": float(got["shown"]), f"q{i}_text": shown, f"q{i}_brag": got["brag"],
-                           f"q{i}_detail": got.get("detail") if isinstance(got.get("detail"), str) else ""}
+                cell |= {"value": float(got["shown"]), "brag": got["brag"],
+                         "text": display(m, got["shown"], got["numerator"], got["denominator"], got["secondary"]),
+                         "detail": got["detail"] if isinstance(got.get("detail"), str) else "",
+                         "history": bool(got.get("from_history", False))}
                 if pd.notna(got.get("restated_from")):
-                    old = display(m, got["restated_from"], None, None, None).split(" ")[0]
-                    notes.append(f"{label(quarter)} restated: was {old}")
-                if bool(got.get("from_history", False)):
-                    record[f"q{i}_history"] = True
+                    cell["restated"] = f"Restated: was {display(m, got['restated_from'], None, None, None).split(' ')[0]}"
+                    notes.append(f"{label(quarter)} {cell['restated'].lower()}")
             else:
-                reason = got["reason"] if got is not None and got["reason"] else gaps.get(m.ref, "no data")
                 status = NOT_YET if m.developing else NO_DATA
-                record |= {f"q{i}_value": None, f"q{i}_text": status, f"q{i}_brag": status, f"q{i}_detail": ""}
-                record[f"q{i}_reason"] = reason
+                reason = got["reason"] if got is not None and got["reason"] else gaps.get(m.ref, "no data")
+                cell |= {"text": status, "brag": status, "reason": reason}
+            record |= {f"q{i}_{key}": value for key, value in cell.items()}
             if i == len(quarters):
-                record["brag"] = record[f"q{i}_brag"]
-                record["trend_short"] = got["trend_short"] if got is not None and got["status"] == "ok" else ""
-                record["trend_long"] = got["trend_long"] if got is not None and got["status"] == "ok" else ""
-                record["detail"] = record[f"q{i}_detail"]
+                current = got is not None and got["status"] == "ok"
+                record |= {"brag": cell["brag"], "detail": cell["detail"],
+                           "trend_short": got["trend_short"] if current else "",
+                           "trend_long": got["trend_long"] if current else ""}
         if record["brag"] in (NO_DATA, NOT_YET):
             notes.insert(0, f"{record['brag']}: {record[f'q{len(quarters)}_reason']}")
         tables = {w.table for w in m.from_}
