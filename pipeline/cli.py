@@ -1,7 +1,8 @@
-"""The command line: `python -m pipeline [run|validate|templates] [options]`.
+"""The command line: `python -m pipeline [run|validate|templates|schedule] [options]`.
 
 Known problems end with one clear line and a documented exit code; only a real bug shows
-a traceback.
+a traceback. Every run appends to outputs/logs/pipeline.log and writes outputs/last-run.json,
+so a scheduled run that failed can be noticed.
 """
 
 from __future__ import annotations
@@ -27,29 +28,9 @@ EXIT_CODES_HELP = """exit codes:
   4  the inputs have errors: nothing was built (see the error report)
   5  a configuration file in schemas/ is wrong
   6  the output is locked (open in Excel) or another run is in progress
+
+every run appends to outputs/logs/pipeline.log and writes outputs/last-run.json.
 """
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
-        description="Build the Child Exploitation Delivery Group's quarterly scorecard from the agencies' returns.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "validate", "templates"],
-                        help="run (default): check the inputs and build the scorecard; validate: check the "
-                             "inputs only; templates: write blank return templates")
-    parser.add_argument("folder", nargs="?", type=Path, help="for 'templates': the folder to write them to")
-    parser.add_argument("--demo", action="store_true",
-                        help="use the bundled demo inputs (also written to outputs/demo-inputs/)")
-    parser.add_argument("--inputs", type=Path, help="folder of input files (default: inputs/)")
-    parser.add_argument("--outputs", type=Path, help="folder for the scorecard and reports (default: outputs/)")
-    parser.add_argument("--home", type=Path, help="the project folder (default: found from the working folder)")
-    parser.add_argument("--allow-errors", action="store_true",
-                        help="build even when some rows have errors (those rows are left out and flagged)")
-    parser.add_argument("--quarter", type=_quarter, metavar='"Q3 2024/25"',
-                        help="the quarter to report (default: the latest complete quarter that has data)")
-    parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
-    return parser
 
 
 def _quarter(text: str):
@@ -61,71 +42,176 @@ def _quarter(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Build the Child Exploitation Delivery Group's quarterly scorecard from the agencies' returns.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "validate", "templates", "schedule"],
+                        help="run (default): check the inputs and build the scorecard; validate: check the inputs "
+                             "only; templates: write blank return templates; schedule: print the command that "
+                             "registers the quarterly Windows scheduled task")
+    parser.add_argument("folder", nargs="?", type=Path, help="for 'templates': the folder to write them to")
+    parser.add_argument("--demo", action="store_true",
+                        help="use the bundled demo inputs (also written to outputs/demo-inputs/)")
+    parser.add_argument("--quarter", type=_quarter, metavar='"Q3 2024/25"',
+                        help="the quarter to report (default: the latest complete quarter that has data)")
+    parser.add_argument("--inputs", type=Path, help="folder of input files (default: inputs/)")
+    parser.add_argument("--outputs", type=Path, help="folder for the scorecard and reports (default: outputs/)")
+    parser.add_argument("--home", type=Path, help="the project folder (default: found from the working folder)")
+    parser.add_argument("--allow-errors", action="store_true",
+                        help="build even when some rows have errors (those rows are left out and flagged)")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", action="store_true", help="print only the final line (for scheduled runs)")
+    loudness.add_argument("--verbose", action="store_true", help="also list each file read and every note")
+    parser.add_argument("--print", dest="print_only", action="store_true", help="for 'schedule': print the command (the default)")
+    parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pipeline.config import ConfigError
+    from pipeline.console import Console
+    from pipeline.paths import Paths
+    from pipeline.run import NothingToReport
+    from pipeline.runlog import RunRecord, close_log, open_log, write_last_run
+    from pipeline.safe import OutputLocked, RunInProgress, RunLock
+
+    console = Console(args.quiet, args.verbose)
+    paths = Paths.resolve(args.home, args.inputs, args.outputs)
+    if args.command in ("schedule", "templates"):
+        try:
+            return _tool_command(args, paths, console)
+        except ConfigError as exc:
+            console.problem(f"Configuration problem:\n{exc}")
+            return EXIT_CONFIG
+    started = datetime.now()
+    record = RunRecord(started.isoformat(timespec="seconds"), args.command + (" --demo" if args.demo else ""),
+                       str(paths.home), str(paths.inputs), str(paths.outputs))
+    try:
+        log = open_log(paths.outputs)
+    except OSError as exc:
+        console.problem(f"Cannot write to the outputs folder {paths.outputs}: {exc.strerror}. Check it exists and you may write there.")
+        return EXIT_LOCKED
+    log.info("run started: %s (home %s, inputs %s, outputs %s)", record.command, paths.home, paths.inputs, paths.outputs)
+    try:
+        with RunLock(paths.outputs):
+            code = _run(args, paths, console, record, log, started)
+    except ConfigError as exc:
+        record.status, record.message, code = "config_error", str(exc), EXIT_CONFIG
+        console.problem(f"Configuration problem, nothing was built:\n{exc}")
+    except RunInProgress as exc:
+        record.status, record.message, code = "busy", str(exc), EXIT_LOCKED
+        console.problem(f"Not run: {exc}. Wait for it to finish and run again.")
+    except NothingToReport as exc:
+        record.status, record.message, code = "input_errors", str(exc), EXIT_INPUT_ERRORS
+        console.problem(f"Nothing was built: {exc}")
+    except (OutputLocked, PermissionError) as exc:
+        where = getattr(exc, "filename", None) or str(exc)
+        record.status, record.message, code = "locked", f"cannot write {where}", EXIT_LOCKED
+        console.problem(f"Nothing was changed: {where} is open in another program or cannot be written. Close it and run again.")
+    except BaseException as exc:
+        record.status, record.exit_code = "failed", EXIT_BUG
+        record.message = f"unexpected error: {type(exc).__name__}: {exc}"
+        log.exception("run failed with an unexpected error")
+        _finish(paths, record, log)
+        close_log()
+        raise
+    record.exit_code = code
+    log.info("run ended: %s, exit code %s%s", record.status, code, f" ({record.message})" if record.message else "")
+    _finish(paths, record, log)
+    close_log()
+    return code
+
+
+def _finish(paths, record, log) -> None:
+    from pipeline.runlog import write_last_run
 
     try:
-        return _dispatch(args)
-    except ConfigError as exc:
-        print(f"Configuration problem, nothing was built:\n{exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        write_last_run(paths.outputs, record)
+    except OSError as exc:
+        log.error("could not write last-run.json: %s", exc)
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _tool_command(args: argparse.Namespace, paths, console) -> int:
+    if args.command == "schedule":
+        from pipeline.schedule import instructions
+
+        print(instructions(paths.home))
+        return EXIT_OK
+    from pipeline.contract import load_contract
+    from pipeline.templates import write_templates
+
+    folder = (args.folder or paths.outputs / "templates").resolve()
+    written = write_templates(folder, load_contract(paths.schema("sources.yaml")))
+    console.result(f"Wrote {len(written)} blank templates to {folder}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
     from pipeline import problems as pr
     from pipeline.paths import Paths
+    from pipeline.quarters import label
     from pipeline.report import write_error_report
-    from pipeline.run import NothingToReport, build_scorecard, check_inputs
+    from pipeline.run import build_scorecard, check_inputs
     from pipeline.settings import load_config
 
-    paths = Paths.resolve(args.home, args.inputs, args.outputs)
     config = load_config(paths)
-    if args.command == "templates":
-        from pipeline.templates import write_templates
-
-        folder = (args.folder or paths.outputs / "templates").resolve()
-        written = write_templates(folder, config.contract)
-        print(f"Wrote {len(written)} blank templates to {folder}")
-        return EXIT_OK
     if args.demo:
         from pipeline.demo import write_demo_inputs
 
         demo_inputs = paths.outputs / "demo-inputs"
         write_demo_inputs(demo_inputs)
         paths = Paths(paths.home, demo_inputs, paths.outputs)
-        print(f"Demo inputs written to {demo_inputs}")
-    started = datetime.now()
+        console.say(f"Demo inputs written to {demo_inputs}")
     today = args.today or started.date()
+    total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0
+    seen = iter(range(1, total + 1))
+    progress = lambda name: console.progress(next(seen, total), total, name)  # noqa: E731
     if args.command == "validate":
-        inputs = check_inputs(paths.inputs, config.contract, today, allowed={"commentary": {"ref": config.catalogue.refs}})
+        inputs = check_inputs(paths.inputs, config.contract, today, progress,
+                              allowed={"commentary": {"ref": config.catalogue.refs}})
         outcome = None
     else:
-        try:
-            outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo)
-        except NothingToReport as exc:
-            print(f"Nothing was built: {exc}")
-            return EXIT_INPUT_ERRORS
+        outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress)
         inputs = outcome.checked
+    console.end_progress()
     counts = inputs.counts
     rows = sum(len(f) for f in inputs.staged.frames.values())
-    print(f"Read {len(inputs.files)} file(s), {rows:,} row(s): {counts['error']} error(s), {counts['warning']} warning(s).")
-    shown = inputs.problems[inputs.problems["severity"] != "info"]
+    record.files_read, record.rows_read, record.counts = len(inputs.files), rows, counts
+    for file in inputs.files:
+        log.info("input %s sha256 %s (%d bytes)", file.name, file.sha256, file.size)
+    for message in inputs.problems.loc[inputs.problems["severity"] != "info", "message"]:
+        log.warning(message)
+
+    shown = inputs.problems if args.verbose else inputs.problems[inputs.problems["severity"] != "info"]
     if len(shown):
-        print(pr.console_table(shown))
+        console.say(pr.console_table(shown))
     if len(inputs.problems):
         report = write_error_report(inputs.problems, paths.outputs, started)
-        print(f"{'Error report' if len(shown) else 'Notes on rows and sheets skipped'}: {report}")
-    if counts["error"] and (outcome is None or outcome.data is None):
-        if args.command != "validate":
-            print("Inputs have errors: nothing was built. Correct the cells listed above, or run with "
-                  "--allow-errors to build without the failing rows.")
+        record.error_report = str(report)
+        console.say(f"{'Error report' if counts['error'] or counts['warning'] else 'Notes on rows and sheets skipped'}: {report}")
+    summary = f"{len(inputs.files)} file(s), {rows:,} row(s) read: {counts['error']} error(s), {counts['warning']} warning(s)"
+    if args.command == "validate":
+        record.status = "input_errors" if counts["error"] else "checked"
+        console.result(f"Checked {summary}.")
+        return EXIT_INPUT_ERRORS if counts["error"] else (EXIT_WARNINGS if counts["warning"] else EXIT_OK)
+    if outcome.data is None:
+        record.status = "input_errors"
+        console.result(f"Nothing was built: {summary}. Correct the cells listed (see the error report), "
+                       "or run with --allow-errors to build without the failing rows.")
         return EXIT_INPUT_ERRORS
-    if outcome is not None and outcome.workbook:
-        if outcome.locked:
-            print(f"The scorecard is open in Excel, so it was saved as {outcome.workbook}")
-            return EXIT_LOCKED
-        from pipeline.quarters import label
-
-        print(f"Scorecard for {label(outcome.data.reporting)} written to {outcome.workbook}")
-    return EXIT_WARNINGS if counts["warning"] or counts["error"] else EXIT_OK
+    record.quarter = label(outcome.data.reporting)
+    record.workbook = str(outcome.workbook)
+    record.archive = str(outcome.archive or "")
+    if outcome.locked:
+        record.status = "locked"
+        record.message = "the workbook was open in Excel; saved under another name"
+        console.result(f"Scorecard for {record.quarter} built, but the usual file is open in Excel, so it was saved as "
+                       f"{outcome.workbook}. {summary}.")
+        return EXIT_LOCKED
+    warned = counts["warning"] or counts["error"]
+    record.status = "built_with_warnings" if warned else "built"
+    console.result(f"Scorecard for {record.quarter}: {outcome.workbook} ({summary}; {console.seconds:.1f} s).")
+    return EXIT_WARNINGS if warned else EXIT_OK

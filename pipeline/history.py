@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.quarters import FREQ, label
-from pipeline.safe import write_atomically
+from pipeline.safe import Staged, write_atomically
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS measure_values (
@@ -126,7 +126,7 @@ def merge_history(current: pd.DataFrame, history: pd.DataFrame, reporting: pd.Pe
     return Merged(values, inserts, updates)
 
 
-def save_history(db: Path, merged: Merged, run_time: str) -> int:
+def save_history(db: Path, merged: Merged, run_time: str, staged: Staged | None = None) -> int:
     """Apply inserts, updates and restatements; nothing at all if no figure changed.
 
     The changes are made to a copy that then replaces the file in one step, so a failure at
@@ -155,7 +155,10 @@ def save_history(db: Path, merged: Merged, run_time: str) -> int:
                     [(r.ref, str(r.quarter), label(r.quarter), float(r.old_value), float(r.value), r.old_files,
                       r.files_json, run_time) for r in restated.itertuples(index=False)])
 
-    write_atomically(db, write)
+    if staged is not None:
+        staged.add(db, write)  # moved into place with the run's other outputs
+    else:
+        write_atomically(db, write)
     return len(rows)
 
 

@@ -62,7 +62,8 @@ class Outcome:
     checked: CheckedInputs
     data: ScorecardData | None = None
     workbook: Path | None = None
-    locked: bool = False
+    locked: bool = False  # the workbook was open in Excel: saved under another name
+    archive: Path | None = None
     saved_figures: int = 0
 
 
@@ -149,13 +150,20 @@ def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) 
 def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, quarter: pd.Period | None = None,
                     allow_errors: bool = False, demo: bool = False,
                     progress: Callable[[str], None] | None = None) -> Outcome:
-    """Check the inputs; if they are usable, compute, rate and write the scorecard, then save history."""
+    """Check the inputs; if they are usable, compute, rate and write the scorecard, then save history.
+
+    The workbook, the input archive and the history are staged and moved into place together
+    only when all of them are written, so a run that fails changes none of them.
+    """
+    from pipeline.archive import archive_folder, fill_archive
     from pipeline.history import load_history, merge_history, save_history
     from pipeline.measures import compute_measures
     from pipeline.privacy import feedback_quotes
     from pipeline.quarters import columns_for, last_day
     from pipeline.rate import rate_actions, rate_measures
+    from pipeline.safe import Staged
     from pipeline.scorecard import assemble
+    from pipeline.settings import schema_files
     from pipeline.workbook import workbook_path, write_workbook
 
     contract, catalogue = config.contract, config.catalogue
@@ -183,7 +191,20 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting),
         problems=problems, sources=sources_table(inputs, contract), demo=demo)
     outcome.data = data
+
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
-    outcome.workbook, outcome.locked = write_workbook(data, target)
-    outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"))
+    staged = Staged()
+    try:
+        outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
+        if not demo:
+            outcome.archive = archive_folder(paths.outputs, reporting, when)
+            staged.add_folder(outcome.archive, lambda folder: fill_archive(
+                folder, inputs.files, schema_files(paths), reporting, when, target.name))
+        staged.add(target, lambda path: write_workbook(data, path), fallback=True)
+        placed = staged.commit()  # history first, then archive, then the workbook (which has a fallback name)
+    except BaseException:
+        staged.discard()
+        raise
+    outcome.workbook = placed[target]
+    outcome.locked = outcome.workbook != target
     return outcome

@@ -119,7 +119,11 @@ def test_an_impossible_value_in_the_demo_csv_is_named_by_file_and_cell(tmp_path,
 def test_errors_stop_the_build_and_leave_earlier_outputs_exactly_as_they_were(tmp_path, demo_inputs):
     outputs = tmp_path / "outputs"
     assert main(["--inputs", str(demo_inputs), "--outputs", str(outputs), "--today", TODAY.isoformat()]) == 0
-    before = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+    # The run's own trail (its log, last-run.json and lock) is updated by every run, by design;
+    # every earlier output (workbook, history, archive, error reports) must stay byte for byte.
+    trail = {outputs / "logs" / "pipeline.log", outputs / "last-run.json", outputs / ".pipeline.lock"}
+    before = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file() and p not in trail}
+    assert any(p.suffix == ".sqlite" for p in before) and any("archive" in p.parts for p in before)
     folder = tmp_path / "broken"
     shutil.copytree(demo_inputs, folder)
     book = openpyxl.load_workbook(folder / "Evolve CE data Q2 2025-26.xlsx")
@@ -127,8 +131,8 @@ def test_errors_stop_the_build_and_leave_earlier_outputs_exactly_as_they_were(tm
     book["Risk assessments"].cell(row + 1, col).value = "Extreme"
     book.save(folder / "Evolve CE data Q2 2025-26.xlsx")
     done = cli("--inputs", str(folder), "--outputs", str(outputs))
-    assert done.returncode == 4 and "nothing was built" in done.stdout
-    after = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file()}
+    assert done.returncode == 4 and "Nothing was built" in done.stdout
+    after = {p: p.read_bytes() for p in outputs.rglob("*") if p.is_file() and p not in trail}
     assert {p: after[p] for p in before} == before  # every earlier file untouched
     added = sorted(p.name for p in set(after) - set(before))
     assert len(added) == 1 and added[0].startswith("Input problems")  # only a new error report
