@@ -376,6 +376,11 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
             continue
         found.append((location, data))
         notes.extend(skipped)
+        if location.rows == 0:
+            title = contract.tables[match.table].title
+            notes.append(pr.problem(
+                "warning", f"{pr.where(file.name, sheet)}: has the headings of the {title} but no rows under them.",
+                file=file.name, sheet=sheet, source=match.table, check="no_rows"))
     notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found)))
     return found, notes
 
