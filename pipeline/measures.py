@@ -32,6 +32,7 @@ class Results:
     values: pd.DataFrame
     gaps: dict[str, str] = field(default_factory=dict)  # ref -> why quarters outside coverage have no data
     problems: pd.DataFrame = field(default_factory=pr.frame)
+    alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)  # every source's figure, chosen or not
 
 
 # --------------------------------------------------------------------------- filters
@@ -224,7 +225,7 @@ def _no_data_reason(measure: Measure, way: Way, out: pd.DataFrame) -> pd.Series:
 
 
 def compute_measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contract,
-                    present: dict[str, set[str]], files: dict[int, str]) -> tuple[pd.DataFrame, str, list[dict[str, str]]]:
+                    present: dict[str, set[str]], files: dict[int, str]) -> tuple[pd.DataFrame, str, list[dict[str, str]], pd.DataFrame]:
     """One measure: the first way that covers a quarter gives its figure; disagreements warn."""
     parts, gap_reasons, warnings = [], [], []
     by_way: list[tuple[Way, pd.DataFrame]] = []
@@ -261,32 +262,38 @@ def compute_measure(measure: Measure, frames: dict[str, pd.DataFrame], contract:
                 "warning", f"Measure {measure.ref}, {label(q)}: the {ta} gives {a.at[q, 'value']:,.0f} but the {tb} "
                 f"gives {b.at[q, 'value']:,.0f}. The scorecard uses the {ta}; check which is right.",
                 source=measure.ref, check="sources_disagree"))
+    alternatives = pd.concat([o[["value", "status", "table"]].rename_axis("quarter").reset_index() for _, o in by_way],
+                             ignore_index=True).assign(ref=measure.ref) if by_way else pd.DataFrame()
     values = pd.concat(parts) if parts else pd.DataFrame()
     if by_way:
         gap = f"the {contract.tables[by_way[0][0].table].title} supplied does not cover this quarter"
     else:
         gap = gap_reasons[0] if gap_reasons else "no data"
     if values.empty:
-        return pd.DataFrame(columns=VALUE_COLUMNS), gap, warnings
+        return pd.DataFrame(columns=VALUE_COLUMNS), gap, warnings, alternatives
     values = values.rename_axis("quarter").reset_index().assign(ref=measure.ref)
     for column in VALUE_COLUMNS:
         if column not in values:
             values[column] = None
-    return values[VALUE_COLUMNS], gap, warnings
+    return values[VALUE_COLUMNS], gap, warnings, alternatives
 
 
 def compute_measures(frames: dict[str, pd.DataFrame], catalogue: Catalogue, contract: Contract,
                      present: dict[str, set[str]], files: dict[int, str]) -> Results:
     """Every measure, every quarter its sources cover."""
-    parts, gaps, warnings = [], {}, []
+    parts, gaps, warnings, others = [], {}, [], []
     for measure in catalogue.measures:
-        values, gap, found = compute_measure(measure, frames, contract, present, files)
+        values, gap, found, alternatives = compute_measure(measure, frames, contract, present, files)
         if len(values):
             parts.append(values)
+        if len(alternatives):
+            others.append(alternatives)
         gaps[measure.ref] = gap
         warnings += found
     values = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
     for column in ("value", "numerator", "denominator", "secondary"):
         values[column] = pd.to_numeric(values[column].astype("object"), errors="coerce").astype("float64")
     values["rows"] = values["rows"].fillna(0).astype("int64")
-    return Results(values, gaps, pr.frame(warnings))
+    alternatives = (pd.concat(others, ignore_index=True) if others
+                    else pd.DataFrame(columns=["quarter", "value", "status", "table", "ref"]))
+    return Results(values, gaps, pr.frame(warnings), alternatives[["ref", "quarter", "table", "value", "status"]])

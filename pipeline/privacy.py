@@ -1,8 +1,8 @@
 """Keeping children's identities out of everything the pipeline writes.
 
 Quotes from children and families are carried with names replaced as the seed does:
-the worker becomes X, the child XX, family members Y. Names come from the feedback record
-itself; nothing else from a child's record is ever copied out.
+the worker becomes X, the child XX, family members Y, and any name on the officer's list
+(schemas/redact_names.txt) ****. Nothing else from a child's record is ever copied out.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-WORKER, CHILD, FAMILY = "X", "XX", "Y"
+WORKER, CHILD, FAMILY, LISTED = "X", "XX", "Y", "****"
 
 
 def _names(cell: object) -> list[str]:
@@ -27,7 +27,7 @@ def redact(text: str, replacements: list[tuple[str, str]]) -> str:
     return text
 
 
-def feedback_quotes(feedback: pd.DataFrame | None, reporting: pd.Period) -> pd.DataFrame:
+def feedback_quotes(feedback: pd.DataFrame | None, reporting: pd.Period, listed: tuple[str, ...] = ()) -> pd.DataFrame:
     """The reporting quarter's quotes that may be shared, with names blanked out."""
     columns = ["date", "respondent", "rating", "quote"]
     if feedback is None or feedback.empty:
@@ -39,6 +39,72 @@ def feedback_quotes(feedback: pd.DataFrame | None, reporting: pd.Period) -> pd.D
         replacements = [(n, WORKER) for n in _names(record.worker_name)]
         replacements += [(n, CHILD) for n in _names(record.child_name)]
         replacements += [(n, FAMILY) for n in _names(record.family_names)]
+        replacements += [(n, LISTED) for n in listed]
         quotes.append(redact(record.quote, replacements))
     return pd.DataFrame({"date": mine["feedback_date"].to_numpy(), "respondent": mine["respondent"].to_numpy(),
                          "rating": mine["rating"].to_numpy(), "quote": quotes}, columns=columns)
+
+
+# --------------------------------------------------------------------------- the publishable copy
+
+SUPPRESSED = "c"
+SMALL = range(1, 5)  # counts from 1 to 4 are not published, as in DfE statistics
+
+
+def _small(value: object) -> bool:
+    return value is not None and not pd.isna(value) and float(value) in SMALL
+
+
+def _published_text(pattern: str, unit: str, value: float, numerator: float, denominator: float, secondary: float) -> tuple[str, bool]:
+    """The figure's text with small numbers replaced, and whether the main figure was withheld.
+
+    A share is withheld whole when its numerator, its denominator or the difference between
+    them is small, since any of those would let the others give a small count away.
+    """
+    decimals = 1 if unit in ("percent", "days") else 0
+
+    def count(v: object) -> str:
+        return "" if v is None or pd.isna(v) else (SUPPRESSED if _small(v) else f"{float(v):,.0f}")
+
+    if unit == "percent":
+        left = denominator - numerator if pd.notna(denominator) and pd.notna(numerator) else None
+        if _small(numerator) or _small(denominator) or _small(left):
+            return SUPPRESSED, True
+    if unit == "days" and _small(denominator):
+        return SUPPRESSED, True
+    withheld = unit == "count" and _small(value)
+    parts = {"value": SUPPRESSED if withheld else f"{float(value):,.{decimals}f}", "numerator": count(numerator),
+             "denominator": count(denominator), "secondary": count(secondary)}
+    return pattern.format(**parts), withheld
+
+
+def publishable(scorecard: pd.DataFrame, figures: pd.DataFrame, quarters: list[pd.Period], catalogue) -> pd.DataFrame:
+    """The scorecard with small numbers suppressed, and no commentary, notes or free text."""
+    from pipeline.scorecard import DEFAULT_DISPLAY
+
+    keyed = figures.set_index(["ref", "quarter"])
+    out = scorecard.copy()
+    for row in out.itertuples():  # 44 measures by 4 quarters: small, and each cell has its own rule
+        measure = catalogue.measure(row.ref)
+        pattern = measure.display or DEFAULT_DISPLAY[measure.unit]
+        withheld_any = []
+        for i, quarter in enumerate(quarters, start=1):
+            if (row.ref, quarter) not in keyed.index or getattr(row, f"q{i}_value") is None or pd.isna(getattr(row, f"q{i}_value")):
+                withheld_any.append(False)
+                continue
+            got = keyed.loc[(row.ref, quarter)]
+            text, withheld = _published_text(pattern, measure.unit, got["shown"], got["numerator"], got["denominator"], got["secondary"])
+            out.at[row.Index, f"q{i}_text"] = text
+            if withheld:
+                out.at[row.Index, f"q{i}_value"] = None
+            withheld_any.append(withheld)
+        if withheld_any[-1] or (len(withheld_any) > 1 and withheld_any[-2]):
+            out.at[row.Index, "trend_short"] = ""
+        if withheld_any[-1]:
+            out.at[row.Index, "trend_long"] = ""
+    for column in ("comment", "comment_author", "notes", "detail", *[f"q{i}_detail" for i in range(1, 5)],
+                   *[f"q{i}_restated" for i in range(1, 5)]):
+        if column in out:
+            out[column] = ""
+    out["needs_commentary"] = False
+    return out

@@ -89,12 +89,17 @@ def where(file: str, sheet: str, cell: str = "") -> str:
     return ", ".join(parts)
 
 
-def locate(findings: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
+HIDDEN = "(not shown: it identifies a child)"
+
+
+def locate(findings: pd.DataFrame, locations: pd.DataFrame, personal: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """Turn cell findings into problem records.
 
     findings: columns _loc, _row, column (contract name), value, expected, check, severity.
     locations: one row per table location with loc, file, sheet, table, letters, headings
     (dicts of contract column -> letter / heading as found).
+    personal: (table, column) pairs whose values identify a child: a record points at the
+    cell but never repeats the value, so logs and reports carry no identifiers.
     """
     if findings.empty:
         return frame()
@@ -109,8 +114,10 @@ def locate(findings: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
     headings = [hd.get(col, col) for hd, col in zip(merged["headings"], merged["column"], strict=True)]
     cells = [f"{lt}{row}" if lt else f"row {row}" for lt, row in zip(letters, merged["_row"], strict=True)]
     values = merged["value"].map(show_value)
+    hidden = pd.Series([(t, c) in personal for t, c in zip(merged["table"], merged["column"], strict=True)], index=values.index)
+    values = values.mask(hidden & values.ne(""), HIDDEN)
     places = [where(f, s, c) for f, s, c in zip(merged["file"], merged["sheet"], cells, strict=True)]
-    found = ["is blank" if v == "" else f"has '{v}'" for v in values]
+    found = ["is blank" if v == "" else ("has a value that is not right" if v == HIDDEN else f"has '{v}'") for v in values]
     messages = [
         f"{p} ({h}) {fd}; expected {e}." for p, h, fd, e in zip(places, headings, found, merged["expected"], strict=True)
     ]

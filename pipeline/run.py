@@ -188,7 +188,7 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
     data = ScorecardData(
         settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
         scorecard=scorecard, figures=rated, actions=actions,
-        feedback=feedback_quotes(frames.get("evolve_feedback"), reporting),
+        feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
         problems=problems, sources=sources_table(inputs, contract), demo=demo)
     outcome.data = data
 

@@ -54,6 +54,7 @@ class Config:
     catalogue: Catalogue
     settings: Settings
     qa_map: QaMap
+    redact_names: tuple[str, ...] = ()
 
 
 def load_config(paths: Paths) -> Config:
@@ -63,8 +64,18 @@ def load_config(paths: Paths) -> Config:
         catalogue=load_catalogue(paths.schema("kpis.yaml"), contract),
         settings=load_model(paths.schema("settings.yaml"), Settings),
         qa_map=load_model(paths.schema("qa_activity_map.yaml"), QaMap),
+        redact_names=load_names(paths.schema("redact_names.txt")),
     )
 
 
+def load_names(path: Path) -> tuple[str, ...]:
+    """One name per line; blank lines and lines starting with # are ignored."""
+    if not path.is_file():
+        return ()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
 def schema_files(paths: Paths) -> list[Path]:
-    return [paths.schema(n) for n in ("sources.yaml", "kpis.yaml", "settings.yaml", "qa_activity_map.yaml")]
+    names = ("sources.yaml", "kpis.yaml", "settings.yaml", "qa_activity_map.yaml", "redact_names.txt", "expectations.yaml")
+    return [p for p in (paths.schema(n) for n in names) if p.is_file()]

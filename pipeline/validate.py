@@ -181,5 +181,6 @@ def check_sources(staged: Staged, contract: Contract, today: date, allowed: dict
             for loc, count in errors["_loc"].value_counts().items():
                 checked.rejected[int(loc)] = int(count)
     findings = pd.concat(all_findings, ignore_index=True) if all_findings else pd.DataFrame(columns=FINDING_COLUMNS)
-    checked.problems = pr.locate(findings, locations_frame(staged.locations))
+    personal = frozenset((t, c) for t, table in contract.tables.items() for c, col in table.columns.items() if col.personal)
+    checked.problems = pr.locate(findings, locations_frame(staged.locations), personal)
     return checked
