@@ -20,7 +20,10 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class _Loader(yaml.SafeLoader):
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser when present
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc, valid-type]
     """YAML 1.2 booleans: only true/false. Yes, No, Y and N stay text, as officers mean them."""
 
 
@@ -33,16 +36,19 @@ _Loader.add_implicit_resolver(
 )
 
 
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """The parsed data and its node tree (kept so that errors can give line numbers)."""
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: the file is missing.") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not saved as UTF-8 text ({exc.reason}).") from None
+
+
+def read_yaml(path: Path) -> Any:
+    text = _read_text(path)
     try:
-        return yaml.load(text, Loader=_Loader), yaml.compose(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -94,8 +100,9 @@ def describe_errors(path: Path, exc: ValidationError, node: yaml.Node | None) ->
 
 def load_model(path: Path, model: type[M]) -> M:
     """Read a YAML file into `model`, or stop with a ConfigError that says what to fix."""
-    data, node = read_yaml(path)
+    data = read_yaml(path)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        node = yaml.compose(_read_text(path), Loader=_Loader)  # only now: to give line numbers
         raise ConfigError(describe_errors(path, exc, node)) from None

@@ -238,22 +238,27 @@ def _cell_keys(head: pd.DataFrame) -> dict[int, dict[int, set[str]]]:
     A heading may sit under a merged group label ("Arrests" over "CSE" and "CCE"), so each
     cell is also read together with the label above it, carried across from the left.
     """
+    columns = [int(c) for c in head.columns]
+    grid = head.to_numpy(dtype=object).tolist()
     out: dict[int, dict[int, set[str]]] = {}
-    previous: pd.Series | None = None
-    for r, cells in head.iterrows():
-        above_filled = previous.ffill() if previous is not None else None
+    previous: list[object] | None = None
+    for r, cells in zip(head.index, grid, strict=True):
+        carried, label = [], None
+        for value in previous or []:
+            label = value if isinstance(value, str) and value.strip() else label
+            carried.append(label)
         row_keys: dict[int, set[str]] = {}
-        for c, value in cells.items():
+        for i, value in enumerate(cells):
             keys: set[str] = set()
             if isinstance(value, str) and value.strip():
                 keys.add(header_key(value))
-                if above_filled is not None and isinstance(above_filled.get(c), str):
-                    keys.add(header_key(f"{above_filled[c]} {value}"))
-            elif previous is not None and isinstance(previous.get(c), str) and previous[c].strip():
-                keys.add(header_key(previous[c]))
+                if previous is not None and carried[i] is not None:
+                    keys.add(header_key(f"{carried[i]} {value}"))
+            elif previous is not None and isinstance(previous[i], str) and previous[i].strip():
+                keys.add(header_key(previous[i]))
             keys.discard("")
             if keys:
-                row_keys[int(c)] = keys
+                row_keys[columns[i]] = keys
         out[int(r)] = row_keys
         previous = cells
     return out
@@ -264,17 +269,30 @@ def _text_of(head: pd.DataFrame, r: int, c: int) -> str:
     return str(value).strip() if isinstance(value, str) else ""
 
 
+def _heading_index(contract: Contract) -> dict[str, list[tuple[str, str]]]:
+    """Heading key -> every (table, column) it can name: so a row is matched cell by cell."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for name, table in contract.tables.items():
+        for col_name, col in table.columns.items():
+            for key in col.match_keys:
+                index.setdefault(key, []).append((name, col_name))
+    return index
+
+
 def match_sheet(head: pd.DataFrame, sheet: str, contract: Contract) -> Match | None:
     """The best (table, heading row) for this sheet: recognised if any, else the closest."""
     if head.empty:
         return None
+    index = _heading_index(contract)
     sheet_key = header_key(sheet) if sheet else ""
     best: Match | None = None
     for r, row in _cell_keys(head).items():
-        if len(row) < 2:
+        known = {c: keys for c, keys in row.items() if any(k in index for k in keys)}
+        if len(known) < 2:  # a data row, a title or a note: not a heading row
             continue
-        for name, table in contract.tables.items():
-            candidate = _match_row(head, r, row, name, table, sheet_key)
+        candidates = {table for keys in known.values() for key in keys for table, _ in index.get(key, ())}
+        for name in candidates:
+            candidate = _match_row(head, r, row, name, contract.tables[name], sheet_key)
             if best is None or (candidate.recognised, candidate.score) > (best.recognised, best.score):
                 best = candidate
     return best
