@@ -180,6 +180,7 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     counts = inputs.counts
     rows = sum(len(f) for f in inputs.staged.frames.values())
     record.files_read, record.rows_read, record.counts = len(inputs.files), rows, counts
+    record.seconds = dict(inputs.clock.stages)
     for file in inputs.files:
         log.info("input %s sha256 %s (%d bytes)", file.name, file.sha256, file.size)
     for message in inputs.problems.loc[inputs.problems["severity"] != "info", "message"]:

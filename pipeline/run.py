@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,19 @@ from pipeline.validate import Checked, check_sources
 HISTORY_FILE = "history.sqlite"
 
 
+class Clock:
+    """Seconds spent in each stage, for the run record and the benchmark."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = round(self.stages.get(stage, 0.0) + now - self._last, 3)
+        self._last = now
+
+
 class NothingToReport(Exception):
     """No quarter can be reported (no complete quarter has any data); the message says why."""
 
@@ -32,6 +46,7 @@ class CheckedInputs:
     staged: Staged
     checked: Checked
     problems: pd.DataFrame
+    clock: Clock = field(default_factory=Clock)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -88,16 +103,20 @@ def absent_tables(staged: Staged, contract: Contract) -> pd.DataFrame:
 def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Callable[[str], None] | None = None,
                  allowed: dict[str, dict[str, list[str]]] | None = None) -> CheckedInputs:
     """Find, read and check every input file."""
+    clock = Clock()
     files, skipped = discover_files(inputs_dir)
+    clock.lap("discover")
     if not files and skipped.empty:
         skipped = pr.frame([pr.problem(
             "error", f"There are no input files in {inputs_dir}. Copy the agencies' returns there "
             "(blank templates: python -m pipeline templates).", check="no_inputs")])
     staged = read_sources(files, contract, progress)
+    clock.lap("read")
     checked = check_sources(staged, contract, today, allowed)
     absent = absent_tables(staged, contract) if files else pr.frame()
     problems = pr.combine(skipped, staged.problems, checked.problems, absent)
-    return CheckedInputs(files, staged, checked, problems)
+    clock.lap("check")
+    return CheckedInputs(files, staged, checked, problems, clock)
 
 
 # --------------------------------------------------------------------------- building
@@ -169,17 +188,20 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
     contract, catalogue = config.contract, config.catalogue
     inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}})
     outcome = Outcome(inputs)
+    clock = inputs.clock
     if inputs.counts["error"] and not allow_errors:
         return outcome
 
     frames = inputs.checked.frames
     files = {loc.loc: loc.file for loc in inputs.staged.locations}
     results = compute_measures(frames, catalogue, contract, present_columns(inputs.staged), files)
+    clock.lap("compute")
     history_db = paths.outputs / (("demo-" if demo else "") + HISTORY_FILE)
     history = load_history(history_db)
     reporting = choose_quarter(quarter, pd.concat([results.values, history.assign(status="ok")]), today)
     quarters = columns_for(reporting)
     merged = merge_history(results.values, history, reporting, {f.name: f.sha256 for f in inputs.files})
+    clock.lap("history")
     rated = rate_measures(merged.values, catalogue)
     scorecard = assemble(rated, catalogue, quarters, results.gaps, frames.get("commentary"), rows_left_out(inputs))
     actions = rate_actions(frames["workplan"], last_day(reporting)) if "workplan" in frames else pd.DataFrame()
@@ -191,6 +213,7 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
         problems=problems, sources=sources_table(inputs, contract), demo=demo)
     outcome.data = data
+    clock.lap("rate")
 
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
     staged = Staged()
@@ -201,10 +224,12 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
             staged.add_folder(outcome.archive, lambda folder: fill_archive(
                 folder, inputs.files, schema_files(paths), reporting, when, target.name))
         staged.add(target, lambda path: write_workbook(data, path), fallback=True)
+        clock.lap("write")
         placed = staged.commit()  # history first, then archive, then the workbook (which has a fallback name)
     except BaseException:
         staged.discard()
         raise
+    clock.lap("write")
     outcome.workbook = placed[target]
     outcome.locked = outcome.workbook != target
     return outcome

@@ -32,6 +32,7 @@ class RunRecord:
     files_read: int = 0
     rows_read: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage: discover, read, check, compute, ...
     message: str = ""
 
 
