@@ -1,0 +1,516 @@
+"""The circulated workbook, read back: sheets, figures against independent counts of the demo
+files, BRAG by the rules, colours by rule, charts, sparklines, print settings, text never a
+formula, a locked target, and a LibreOffice rendering."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline import safe
+from pipeline.demo import write_demo_inputs
+from pipeline.paths import Paths
+from pipeline.run import build_scorecard
+from pipeline.settings import load_config
+from pipeline.workbook import workbook_path, write_workbook
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
+
+TODAY = date(2026, 11, 22)
+PRODUCED = datetime(2026, 11, 22, 9, 0)
+Q2_START, Q2_END = datetime(2025, 7, 1), datetime(2025, 9, 30)
+QUARTERS = ["Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"]
+SHEETS = ["Summary", "Scorecard", "Work plan", "Supporting information", "Data quality", "Sources", "Definitions"]
+HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Commentary", "Notes"]
+MARKING = "OFFICIAL-SENSITIVE"
+
+
+@dataclass
+class Demo:
+    inputs: Path
+    workbook: Path
+    data: object
+
+    @cached_property
+    def book(self) -> openpyxl.Workbook:
+        return openpyxl.load_workbook(self.workbook)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:
+    inputs = tmp_path_factory.mktemp("inputs")
+    outputs = tmp_path_factory.mktemp("outputs")
+    write_demo_inputs(inputs)
+    paths = Paths.resolve(ROOT, inputs, outputs)
+    outcome = build_scorecard(paths, load_config(paths), PRODUCED, TODAY, demo=True)
+    assert outcome.workbook is not None and not outcome.locked
+    return Demo(inputs, outcome.workbook, outcome.data)
+
+
+# --------------------------------------------------------------------------- reading helpers
+
+def table(path: Path, sheet: str, first_heading: str) -> pd.DataFrame:
+    """A sheet of a demo input read plainly: the row whose first cell is `first_heading` is the header."""
+    rows = list(openpyxl.load_workbook(path, data_only=True)[sheet].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r and str(r[0]).strip().lower() == first_heading.lower())
+    return pd.DataFrame(rows[head + 1:], columns=[str(c).strip() for c in rows[head]]).dropna(how="all")
+
+
+def in_q2(values: pd.Series) -> pd.Series:
+    dates = pd.to_datetime(values, errors="coerce")
+    return (dates >= Q2_START) & (dates <= Q2_END)
+
+
+def scorecard_rows(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
+    """Measure rows keyed by Ref (objective heading rows have an empty first cell)."""
+    rows = list(book["Scorecard"].iter_rows(values_only=True))
+    names = rows[0]
+    return {r[0]: dict(zip(names, r)) for r in rows[1:] if r and r[0] and r[1] and r[0] != "Key"}
+
+
+def find(sheet, value: str):
+    return next((c for row in sheet.iter_rows() for c in row if c.value == value), None)
+
+
+def sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> its XML part inside the xlsx, from the workbook's own relationships."""
+    with zipfile.ZipFile(path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', rels))
+    targets |= {k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="(rId\d+)"', rels)}
+    return {name: "xl/" + targets[rid].lstrip("/").removeprefix("xl/")
+            for name, rid in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="(rId\d+)"', workbook)}
+
+
+def charts_on(path: Path, sheet: str) -> int:
+    """How many charts the sheet's drawing holds."""
+    part = PurePosixPath(sheet_parts(path)[sheet])
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        rels = part.parent / "_rels" / (part.name + ".rels")
+        if str(rels) not in names:
+            return 0
+        drawings = re.findall(r'Target="([^"]*drawings/[^"]+)"', z.read(str(rels)).decode())
+        count = 0
+        for drawing in drawings:
+            dpath = PurePosixPath("xl/drawings") / PurePosixPath(drawing).name
+            drels = dpath.parent / "_rels" / (dpath.name + ".rels")
+            count += len(re.findall(r'charts/chart\d+\.xml', z.read(str(drels)).decode()))
+        return count
+
+
+def kpi(ref: str) -> dict:
+    measures = yaml.safe_load((ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8"))["measures"]
+    return next(m for m in measures if str(m["ref"]) == ref)
+
+
+def rate_against_target(value: float, rule: dict) -> str:
+    """The README's rule for a higher-is-better measure with a target, written out again."""
+    value = round(value, 1)
+    if rule["stretch"] is not None and value >= rule["stretch"]:
+        return "Blue"
+    if value >= rule["target"]:
+        return "Green"
+    if value >= rule["target"] - rule["tolerance"]:
+        return "Amber"
+    return "Red"
+
+
+def all_cells(book: openpyxl.Workbook):
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    yield sheet.title, cell
+
+
+# --------------------------------------------------------------------------- naming and layout
+
+def test_the_workbook_is_named_for_its_quarter_and_a_demo_says_so(demo):
+    assert demo.workbook.name == "CE scorecard Q2 2025-26 (DEMO).xlsx"
+    real = workbook_path(demo.workbook.parent, demo.data.settings, demo.data.reporting)
+    assert real.name == "CE scorecard Q2 2025-26.xlsx"
+
+
+def test_sheets_are_in_reading_order(demo):
+    assert demo.book.sheetnames == SHEETS
+
+
+def test_scorecard_headers_are_the_quarter_labels_oldest_first(demo):
+    sheet = demo.book["Scorecard"]
+    assert [c.value for c in sheet[1]][:len(HEADERS)] == HEADERS
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref.startswith("A1:")
+
+
+def test_measures_are_grouped_under_their_objective_and_lead(demo):
+    sheet = demo.book["Scorecard"]
+    heading = find(sheet, "Objective 4: Child protection and detection of crime (lead: Steve Chapman)")
+    assert heading is not None and heading.column_letter == "B" and sheet.cell(heading.row, 1).value is None
+    assert sheet.cell(heading.row + 1, 1).value == "4.1"
+    appendix = find(sheet, "Supporting information (Appendix 3)")
+    assert appendix is not None and sheet.cell(appendix.row + 1, 1).value == "A1"
+    card = scorecard_rows(demo.book)
+    assert len(card) == 44 and list(card)[:3] == ["1.1", "1.2", "1.3"]
+
+
+# --------------------------------------------------------------------------- figures and ratings
+
+def test_referrals_with_a_cse_indicator_match_an_independent_count(demo):
+    referrals = pd.read_csv(demo.inputs / "CSC referrals extract.csv", encoding="cp1252")
+    dates = pd.to_datetime(referrals["Referral date"], format="%d/%m/%Y")
+    expected = int(((dates >= Q2_START) & (dates <= Q2_END) & referrals["CSE indicator"].eq("Y")).sum())
+    assert scorecard_rows(demo.book)["1.1"]["Q2 2025/26"] == str(expected)
+
+
+def test_cse_arrests_match_the_police_disruption_sheet(demo):
+    disruption = table(demo.inputs / "SYP child exploitation data Q2 2025-26.xlsx", "Disruption (monthly)", "Month")
+    expected = int(disruption.loc[in_q2(disruption["Month"]), "CSE arrests"].sum())
+    assert scorecard_rows(demo.book)["4.9a"]["Q2 2025/26"] == str(expected)
+
+
+def return_home_interviews(inputs: Path) -> tuple[int, int]:
+    episodes = table(inputs / "CSC exploitation data Q2 2025-26.xlsx", "Missing episodes", "Child reference")
+    mine = episodes[in_q2(episodes["Episode start date"]) & episodes["Missing or away"].ne("Away")]
+    return int(mine["Return home interview offered"].isin(["Yes", "Y"]).sum()), len(mine)
+
+
+def test_a_percentage_shows_its_numerator_and_denominator(demo):
+    offered, episodes = return_home_interviews(demo.inputs)
+    assert scorecard_rows(demo.book)["4.11"]["Q2 2025/26"] == f"{100 * offered / episodes:.1f}% ({offered} of {episodes})"
+
+
+@pytest.mark.parametrize("ref", ["4.11", "4.12"])
+def test_brag_follows_the_rule_for_the_figure(demo, ref):
+    if ref == "4.11":
+        numerator, denominator = return_home_interviews(demo.inputs)
+    else:
+        audits = table(demo.inputs / "Evolve CE data Q2 2025-26.xlsx", "Case audits", "Audit date")
+        mine = audits[in_q2(audits["Audit date"])]
+        numerator, denominator = int(mine["Grade"].isin(["Outstanding", "Good"]).sum()), len(mine)
+    expected = rate_against_target(100 * numerator / denominator, kpi(ref))
+    assert scorecard_rows(demo.book)[ref]["BRAG"] == expected
+    if ref == "4.11":
+        assert expected == "Green"  # 95.0% against target 90, stretch 98, tolerance 5
+
+
+def test_brag_column_and_quarter_cells_are_coloured_by_rules(demo):
+    sheet = demo.book["Scorecard"]
+    brag_col = openpyxl.utils.get_column_letter(HEADERS.index("BRAG") + 1)
+    rules = {}
+    for cf in sheet.conditional_formatting:
+        for rule in cf.rules:
+            rules.setdefault(str(cf.sqref), []).extend(rule.formula or [])
+    on_brag = next(v for k, v in rules.items() if k.startswith(f"{brag_col}2:"))
+    assert {'"Blue"', '"Green"', '"Amber"', '"Red"', '"Monitor"', '"No data"', '"Not yet reported"'} <= set(on_brag)
+    assert any(k.startswith("C2:F") for k in rules)  # each quarter cell lightly in its rating
+    commentary_col = openpyxl.utils.get_column_letter(HEADERS.index("Commentary") + 1)
+    assert '"Commentary needed"' in next(v for k, v in rules.items() if k.startswith(f"{commentary_col}2:"))
+    # No cell carries a BRAG fill of its own: the colour comes from the rules.
+    card_rows = [c for c in sheet[brag_col][1:] if c.value in ("Red", "Green")]
+    assert card_rows and all(c.fill.fgColor.rgb in (None, "00000000") for c in card_rows)
+
+
+def test_red_measures_without_commentary_stand_out(demo):
+    card = scorecard_rows(demo.book)
+    reds = [ref for ref, row in card.items() if row["BRAG"] == "Red"]
+    assert reds
+    for ref in reds:
+        assert card[ref]["Commentary"]  # either the comment or the words "Commentary needed"
+    assert card["1.4"]["Commentary"] == "Commentary needed"
+    assert "Early Help Service Manager" in card["1.3"]["Commentary"]
+
+
+def test_trends_keep_their_word_with_an_arrow(demo):
+    card = scorecard_rows(demo.book)
+    words = {str(row["Short trend"]).split(" ")[-1] for row in card.values() if row["Short trend"]}
+    assert words <= {"Better", "Worse", "Same", "Up", "Down"} and words
+    assert card["4.11"]["Short trend"] == "▲ Better"
+    assert card["2.4"]["Short trend"] == "▲ Worse"  # lower is better: the number rose
+
+
+def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
+    card = demo.data.scorecard.copy()
+    row = card.index[card["ref"].eq("1.1")][0]
+    card.loc[row, "q1_history"] = True
+    card.loc[row, "q2_restated"] = "Restated: was 6"
+    path, _ = write_workbook(replace(demo.data, scorecard=card), tmp_path / "restated.xlsx")
+    sheet = openpyxl.load_workbook(path)["Scorecard"]
+    cell = find(sheet, "1.1")
+    assert "From stored history" in sheet.cell(cell.row, 3).comment.text
+    assert "Restated: was 6" in sheet.cell(cell.row, 4).comment.text
+
+
+def test_a_sparkline_group_draws_each_measure_across_the_quarters(demo):
+    part = sheet_parts(demo.workbook)["Scorecard"]
+    with zipfile.ZipFile(demo.workbook) as z:
+        xml = z.read(part).decode()
+    assert "x14:sparklineGroup" in xml
+    assert xml.count("<x14:sparkline>") == 44
+
+
+def test_charts_are_native_on_summary_and_supporting_information(demo):
+    with zipfile.ZipFile(demo.workbook) as z:
+        charts = [n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+    assert len(charts) == 5
+    assert charts_on(demo.workbook, "Summary") == 1
+    assert charts_on(demo.workbook, "Supporting information") == 4
+
+
+# --------------------------------------------------------------------------- the other sheets
+
+def test_summary_gives_the_headline(demo):
+    sheet = demo.book["Summary"]
+    texts = [c.value for s, c in all_cells(demo.book) if s == "Summary"]
+    assert "DEMONSTRATION DATA: fictional, not for circulation" in texts
+    assert MARKING in texts and "Child Exploitation Delivery Group" in texts
+    assert any(str(t).startswith("Q2 2025/26") for t in texts)
+    assert sheet.sheet_view.showGridLines is False
+    # BRAG counts per objective agree with the Scorecard's own BRAG column.
+    card = scorecard_rows(demo.book)
+    head = find(sheet, "Objective").row
+    statuses = [c.value for c in sheet[head]][2:9]
+    objective_4 = find(sheet, "Objective 4").row
+    counts = dict(zip(statuses, [c.value for c in sheet[objective_4]][2:9]))
+    refs = [r for r in card if r.split(".")[0] == "4"]
+    assert counts == {s: sum(card[r]["BRAG"] == s for r in refs) for s in statuses}
+    # Each Red measure is listed with its figure and either an author or "Commentary needed".
+    reds = {ref for ref, row in card.items() if row["BRAG"] == "Red"}
+    listed = {c.value: c.row for c in sheet["A"] if c.value in reds}
+    assert set(listed) == reds
+    assert sheet.cell(listed["1.4"], 3).value == card["1.4"]["Q2 2025/26"]
+    assert sheet.cell(listed["1.4"], 6).value == "Commentary needed"
+    # The data-quality headline: counted from the problems the run found.
+    problems = demo.data.problems
+    for name, expected in (("Errors", int(problems["severity"].eq("error").sum())),
+                           ("Warnings", int(problems["severity"].eq("warning").sum())),
+                           ("Sources missing", int(problems["check"].eq("absent_source").sum())),
+                           ("Files not used", 0)):
+        assert sheet.cell(find(sheet, name).row, 2).value == expected
+
+
+def test_work_plan_shows_a_stated_rating_that_differs(demo):
+    log = table(demo.inputs / "CEDG work plan action log Sep 2025.xlsx", "Actions", "Objective")
+    # Independently: stated Green, commenced, not achieved, target date before the quarter's end.
+    overdue = log[log["BRAG rating"].eq("Green") & log["Date achieved"].isna() & log["Date commenced"].notna()
+                  & (pd.to_datetime(log["Target date"]) <= Q2_END)]
+    assert len(overdue) == 1
+    ref = str(overdue["Action ref"].iloc[0])
+    sheet = demo.book["Work plan"]
+    headings = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == ref)
+    record = dict(zip(headings, row))
+    assert record["Stated BRAG"] == "Green" and record["Computed BRAG"] == "Amber"
+    assert "Stated Green but computed Amber" in record["Check"]
+    assert "Remedial action expected" in record["Check"]
+    date_cell = sheet.cell(find(sheet, ref).row, headings.index("Target date") + 1)
+    assert isinstance(date_cell.value, datetime) and date_cell.number_format == "dd/mm/yyyy"
+    ranges = {str(cf.sqref) for cf in sheet.conditional_formatting}
+    assert any(r.startswith("I2:J") for r in ranges)  # stated and computed BRAG coloured by rule
+
+
+def test_without_a_work_plan_the_sheet_says_so(demo, tmp_path):
+    path, _ = write_workbook(replace(demo.data, actions=pd.DataFrame()), tmp_path / "no plan.xlsx")
+    texts = [c.value for c in openpyxl.load_workbook(path)["Work plan"]["A"] if c.value]
+    assert any("No work plan" in t for t in texts)
+
+
+def test_supporting_information_has_appendix_3(demo):
+    sheet = demo.book["Supporting information"]
+    texts = [c.value for s, c in all_cells(demo.book) if s == "Supporting information"]
+    assert any(str(t).startswith("A2. CCE intelligence reports") for t in texts)
+    a2 = find(sheet, "A2. CCE intelligence reports and linked offences")
+    assert [c.value for c in sheet[a2.row + 1]][:3] == ["Quarter", "Intelligence reports", "Linked offences"]
+    q2 = [c.value for c in sheet[a2.row + 5]][:3]
+    assert q2[0] == "Q2 2025/26"
+    assert scorecard_rows(demo.book)["A2"]["Q2 2025/26"] == f"{q2[1]} reports, {q2[2]} linked offences"
+    for item in ("QATT", "MACE panel", "Professional challenge"):
+        assert item in texts
+    assert len(demo.data.feedback) and all(q in texts for q in demo.data.feedback["quote"])
+
+
+def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):
+    sheet = demo.book["Data quality"]
+    assert [c.value for c in sheet[1]] == ["Severity", "File", "Sheet", "Cell", "Column", "Found", "Expected", "Message"]
+    assert sheet.auto_filter.ref.startswith("A1:H")
+    messages = [c.value for c in sheet["H"][1:] if c.value]
+    assert messages == demo.data.problems["message"].tolist()
+
+    expectations = pd.DataFrame({"expectation": ["Referrals are not fewer than 0", "Rates lie between 0 and 100"],
+                                 "measure": ["1.1", "4.11"], "quarter": ["Q2 2025/26", "Q1 2025/26"],
+                                 "result": ["passed", "failed"], "observed": [31, "104.2"],
+                                 "details": ["", "one quarter above 100"], "severity": ["info", "warning"]})
+    path, _ = write_workbook(replace(demo.data, expectations=expectations), tmp_path / "expectations.xlsx")
+    sheet = openpyxl.load_workbook(path)["Data quality"]
+    title = find(sheet, "Expectations on the measures")
+    assert title.row > len(demo.data.problems) + 1
+    head = [c.value for c in sheet[title.row + 1]]
+    assert [h for h in head if h] == ["Result", "Expectation", "Quarter", "Measure", "Severity", "Observed", "Details"]
+    failed = dict(zip(head, [c.value for c in sheet[title.row + 3]]))
+    assert failed["Result"] == "failed" and failed["Measure"] == "4.11" and failed["Observed"] == "104.2"
+    assert failed["Expectation"] == "Rates lie between 0 and 100" and failed["Quarter"] == "Q1 2025/26"
+    ranges = {str(cf.sqref) for cf in sheet.conditional_formatting}
+    assert f"A{title.row + 2}:A{title.row + 3}" in ranges  # passed / failed coloured by rule
+
+
+def test_sources_lists_every_file_with_its_sha256(demo):
+    sheet = demo.book["Sources"]
+    headings = [c.value for c in sheet[1]]
+    assert headings[:7] == ["File", "Recognised as", "Sheets", "Rows used", "Rows rejected", "SHA-256", "Modified"]
+    rows = {r[0]: dict(zip(headings, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
+    files = sorted(p.name for p in demo.inputs.iterdir())
+    assert sorted(rows) == files
+    for name in files:
+        assert rows[name]["SHA-256"] == hashlib.sha256((demo.inputs / name).read_bytes()).hexdigest()
+        assert isinstance(rows[name]["Modified"], datetime)
+
+
+def test_definitions_explain_every_measure_and_the_brag_key(demo):
+    sheet = demo.book["Definitions"]
+    headings = [c.value for c in sheet[1]]
+    assert headings == ["Ref", "Measure", "Definition", "Source", "Unit", "Polarity", "Target", "Tolerance",
+                        "BRAG rule", "Being developed"]
+    rows = {r[0]: dict(zip(headings, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert set(scorecard_rows(demo.book)) <= set(rows)
+    assert rows["4.11"]["Polarity"] == "Higher is better" and rows["4.11"]["Tolerance"] == "5 points"
+    assert rows["4.11"]["BRAG rule"].startswith("Target 90")
+    texts = [c.value for s, c in all_cells(demo.book) if s == "Definitions"]
+    for word, meaning in (("BLUE", "The task has been completed."), ("GREEN", "The task is on target."),
+                          ("AMBER", "The task is off target with remedial action."),
+                          ("RED", "Work has yet to be / planned / started / progressed.")):
+        assert word in texts and meaning in texts
+    assert {"Monitor", "No data", "Not yet reported"} <= set(texts)
+
+
+# --------------------------------------------------------------------------- print and properties
+
+def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_the_marking(demo):
+    for sheet in demo.book.worksheets:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape", sheet.title
+        assert int(setup.paperSize) == 9, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (setup.fitToWidth or 1) == 1 and int(setup.fitToHeight or 0) in (0, 1), sheet.title  # 1 is the default
+        header = " ".join(p.text or "" for p in (sheet.oddHeader.left, sheet.oddHeader.center, sheet.oddHeader.right))
+        footer = " ".join(p.text or "" for p in (sheet.oddFooter.left, sheet.oddFooter.center, sheet.oddFooter.right))
+        assert MARKING in header and MARKING in footer, sheet.title
+        assert "&P" in footer, sheet.title
+    for name in ("Scorecard", "Work plan", "Data quality", "Sources", "Definitions"):
+        assert demo.book[name].print_title_rows == "$1:$1", name
+
+
+def test_document_properties(demo):
+    props = demo.book.properties
+    assert props.title == "Child Exploitation Delivery Group scorecard"
+    assert props.subject == "Q2 2025/26"
+    assert props.creator == demo.data.settings.author
+
+
+# --------------------------------------------------------------------------- text is text
+
+def test_text_beginning_with_equals_is_written_as_text(demo, tmp_path):
+    data = demo.data
+    quote = "=) thank you so much X for everything"
+    feedback = pd.concat([data.feedback, pd.DataFrame([{"date": pd.Timestamp("2025-09-30"), "respondent": "Parent or carer",
+                                                        "rating": "Excellent", "quote": quote}])], ignore_index=True)
+    actions = data.actions.copy()
+    actions["action"] = actions["action"].astype(object)
+    actions.loc[actions.index[0], "action"] = '=HYPERLINK("http://example.invalid","click")'
+    card = data.scorecard.copy()
+    card.loc[card["ref"].eq("1.4"), ["comment", "comment_author"]] = ["+1+1", "@lead"]
+    problems = pd.concat([data.problems, pd.DataFrame([{"severity": "error", "file": "=evil.csv", "sheet": "", "cell": "B2",
+                                                        "column": "Rating", "value": "=1+1", "expected": "-2",
+                                                        "message": "=SUM(A1:A9)", "source": "", "check": ""}])],
+                         ignore_index=True)
+    sources = pd.concat([data.sources, pd.DataFrame([{"file": "=evil.csv", "recognised_as": "Not used", "sheets": "",
+                                                      "rows_used": 0, "rows_rejected": 0, "sha256": "0" * 64,
+                                                      "modified": datetime(2025, 10, 1), "size": 1}])], ignore_index=True)
+    planted = replace(data, feedback=feedback, actions=actions, scorecard=card, problems=problems, sources=sources)
+    path, _ = write_workbook(planted, tmp_path / "planted.xlsx")
+    book = openpyxl.load_workbook(path)
+    cells = list(all_cells(book))
+    assert not [(s, c.coordinate, c.value) for s, c in cells if c.data_type == "f"]
+    found = {c.value: c.data_type for s, c in cells if isinstance(c.value, str)}
+    for text in (quote, '=HYPERLINK("http://example.invalid","click")', "=evil.csv", "=1+1", "=SUM(A1:A9)", "-2"):
+        assert found.get(text) == "s", text
+    assert any(v.startswith("+1+1") and t == "s" for v, t in found.items())
+    assert not [c for _, c in all_cells(demo.book) if c.data_type == "f"]  # and none in the demo workbook
+
+
+# --------------------------------------------------------------------------- safety and speed
+
+def test_a_locked_target_gets_a_clearly_named_copy_and_the_original_is_untouched(demo, tmp_path, monkeypatch):
+    target = tmp_path / "CE scorecard Q2 2025-26.xlsx"
+    target.write_bytes(b"the copy someone has open in Excel")
+    real_replace = os.replace
+
+    def locked_replace(src, dst):
+        if Path(dst) == target:
+            raise PermissionError(13, "The process cannot access the file", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(safe.os, "replace", locked_replace)
+    placed, locked = write_workbook(demo.data, target)
+    assert locked is True
+    assert placed == tmp_path / "CE scorecard Q2 2025-26 (new copy 1).xlsx"
+    assert target.read_bytes() == b"the copy someone has open in Excel"
+    assert openpyxl.load_workbook(placed).sheetnames == SHEETS
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, placed.name])  # no temp file left
+
+
+def test_tens_of_thousands_of_problems_are_written_quickly(demo, tmp_path):
+    many = pd.DataFrame([{"severity": "error", "file": "SYP data.xlsx", "sheet": "Crimes and outcomes", "cell": f"E{i}",
+                          "column": "Outcome date", "value": "01/08/2024", "expected": "a date on or after the Date recorded",
+                          "message": f"SYP data.xlsx, sheet 'Crimes and outcomes', cell E{i} (Outcome date) has '01/08/2024'.",
+                          "source": "police_crimes", "check": "date_order"} for i in range(30_000)])
+    started = time.perf_counter()
+    path, _ = write_workbook(replace(demo.data, problems=many), tmp_path / "many.xlsx")
+    assert time.perf_counter() - started < 30
+    sheet = openpyxl.load_workbook(path, read_only=True)["Data quality"]
+    assert sheet.max_row == 30_001
+
+
+# --------------------------------------------------------------------------- LibreOffice
+
+def test_libreoffice_renders_the_workbook(demo, tmp_path):
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed, so the PDF rendering is not checked")
+    profile = Path("/tmp") / f"lo-profile-{uuid.uuid4().hex}"  # private: no clash with other runs
+    source = tmp_path / "scorecard.xlsx"
+    shutil.copyfile(demo.workbook, source)
+    try:
+        subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+                        "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=180)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdf = tmp_path / "scorecard.pdf"
+    assert pdf.is_file()
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    else:
+        pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
+    assert 7 <= pages <= 25, pages  # every sheet prints, none runs to dozens of pages
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext is not installed, so the PDF's text is not checked")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
+    for expected in ("Q2 2025/26", "Missing cohort", MARKING, "DEMONSTRATION DATA", "Commentary needed"):
+        assert expected in text, expected
