@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--inputs", type=Path, help="folder of input files (default: inputs/)")
     parser.add_argument("--outputs", type=Path, help="folder for the scorecard and reports (default: outputs/)")
     parser.add_argument("--home", type=Path, help="the project folder (default: found from the working folder)")
+    parser.add_argument("--publish", action="store_true",
+                        help="also write a publishable copy: counts of 1 to 4 shown as c, no commentary or free text")
     parser.add_argument("--allow-errors", action="store_true",
                         help="build even when some rows have errors (those rows are left out and flagged)")
     loudness = parser.add_mutually_exclusive_group()
@@ -174,7 +176,8 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
                               allowed={"commentary": {"ref": config.catalogue.refs}})
         outcome = None
     else:
-        outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress)
+        outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress,
+                                  publish=args.publish)
         inputs = outcome.checked
     console.end_progress()
     counts = inputs.counts
@@ -206,11 +209,20 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     record.quarter = label(outcome.data.reporting)
     record.workbook = str(outcome.workbook)
     record.archive = str(outcome.archive or "")
+    record.qa_record = str(outcome.qa_record or "")
+    failed = outcome.data.expectations
+    failed = int((failed["result"] == "failed").sum()) if len(failed) else 0
+    console.say(f"Checks on the figures: {failed} of {len(outcome.data.expectations)} need a look (see the Data quality sheet). "
+                f"QA record: {outcome.qa_record}")
+    record.published = str(outcome.published or "")
+    if outcome.published:
+        console.say(f"Publishable copy: {outcome.published}")
     if outcome.locked:
         record.status = "locked"
-        record.message = "the workbook was open in Excel; saved under another name"
+        record.message = "a workbook was open in Excel; the new one was saved under another name"
+        moved = [p for p in (outcome.workbook, outcome.published) if p is not None and "(new copy" in p.name]
         console.result(f"Scorecard for {record.quarter} built, but the usual file is open in Excel, so it was saved as "
-                       f"{outcome.workbook}. {summary}.")
+                       f"{' and '.join(str(p) for p in moved)}. {summary}.")
         return EXIT_LOCKED
     warned = counts["warning"] or counts["error"]
     record.status = "built_with_warnings" if warned else "built"

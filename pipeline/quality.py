@@ -159,17 +159,24 @@ def _item_lines(path: Path) -> list[int]:
     return []
 
 
-def load_suite(path: Path, refs: Iterable[str]) -> Suite:
-    """Read expectations.yaml; a Ref that is not a measure on the scorecard stops with its line."""
+def load_suite(path: Path, refs: Iterable[str], tables: Iterable[str] | None = None) -> Suite:
+    """Read expectations.yaml; a Ref that is not a measure on the scorecard, or a table that is not
+    in sources.yaml, stops with its line."""
     suite = load_model(path, Suite)
     known = set(refs)
-    unknown = [(i, check, ref) for i, check in enumerate(suite.expectations)
-               for ref in dict.fromkeys(check.refs()) if ref not in known]
-    if unknown:
+    wrong = [(i, check, f"there is no measure '{ref}' in kpis.yaml")
+             for i, check in enumerate(suite.expectations) for ref in dict.fromkeys(check.refs()) if ref not in known]
+    if tables is not None:
+        contract = set(tables)
+        wrong += [(i, check, f"there is no table '{table}' in sources.yaml")
+                  for i, check in enumerate(suite.expectations)
+                  for source in (check.source, check.against) if source is not None
+                  for table in source.tables if table not in contract]
+    if wrong:
         lines = _item_lines(path)
         raise ConfigError("\n".join(
             f"{path.name}{f' line {lines[i]}' if i < len(lines) else ''}, at expectations.{i}: "
-            f"there is no measure '{ref}' in kpis.yaml (in '{check.name}')" for i, check, ref in unknown))
+            f"{what} (in '{check.name}')" for i, check, what in wrong))
     return suite
 
 
@@ -433,12 +440,12 @@ def _validate(frame: pd.DataFrame, plans: list[_Plan], suite_name: str, run_name
 # --------------------------------------------------------------------------- the stage
 
 def check_expectations(figures: pd.DataFrame, scorecard: pd.DataFrame, alternatives: pd.DataFrame,
-                       quarters: list[pd.Period], suite: Path, docs_dir: Path | None = None) -> pd.DataFrame:
+                       quarters: list[pd.Period], suite: Suite | Path, docs_dir: Path | None = None) -> pd.DataFrame:
     """Every check of the suite on the merged figures of the four quarters shown, one row per check
     per measure (and quarter), worded for the Data quality sheet. Failures are warnings: the
     scorecard is built regardless, and the officer is told what to look at. With `docs_dir`,
     great-expectations' Data Docs are written there (docs_dir/index.html) as the QA record."""
-    config = load_suite(suite, scorecard["ref"])
+    config = suite if isinstance(suite, Suite) else load_suite(suite, scorecard["ref"])
     reporting = quarters[-1]
     long = _long(figures, scorecard, quarters)
     alternatives = alternatives.reindex(columns=["ref", "quarter", "table", "value", "status"])
@@ -468,3 +475,19 @@ def check_expectations(figures: pd.DataFrame, scorecard: pd.DataFrame, alternati
         return pd.DataFrame(columns=COLUMNS)
     results = pd.concat([piece for piece in pieces if len(piece)], ignore_index=True)
     return results.sort_values(["_check", "_ref", "_quarter"], kind="stable")[COLUMNS].reset_index(drop=True)
+
+
+def expectation_problems(results: pd.DataFrame) -> pd.DataFrame:
+    """Each failed expectation as a warning in the run's problem list, so it is counted, logged
+    and sorted with the rest; it points at the measure and quarter, as there is no input cell."""
+    from pipeline import problems as pr
+
+    failed = results[results["result"].eq(FAILED)] if len(results) else results
+    return pr.frame(
+        pr.problem("warning",
+                   f"Measure {row.measure}, {row.quarter}: {row.observed}. Expected: "
+                   f"{row.expectation[:1].lower()}{row.expectation[1:].rstrip('.')}. "
+                   f"What to do: {row.details.rstrip('.')}.",
+                   column=f"Measure {row.measure}", value=str(row.observed), expected=row.expectation,
+                   sheet=f"Scorecard, {row.quarter}", check="expectation")
+        for row in failed.itertuples(index=False))

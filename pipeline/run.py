@@ -70,6 +70,8 @@ class ScorecardData:
     sources: pd.DataFrame  # one row per input file
     demo: bool = False
     expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
+    publish: bool = False  # the publishable copy: small numbers suppressed, no free text
 
 
 @dataclass
@@ -79,6 +81,8 @@ class Outcome:
     workbook: Path | None = None
     locked: bool = False  # the workbook was open in Excel: saved under another name
     archive: Path | None = None
+    qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
+    published: Path | None = None  # the publishable copy, with --publish
     saved_figures: int = 0
 
 
@@ -166,9 +170,28 @@ def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) 
     return chosen
 
 
+def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:
+    """What the publishable copy shows: the scorecard with small numbers suppressed, nothing else
+    from the inputs (no work plan, quotes, commentary, file names or problem records)."""
+    from dataclasses import replace
+
+    from pipeline.privacy import publishable
+
+    return replace(data, scorecard=publishable(data.scorecard, data.figures, data.quarters, catalogue),
+                   actions=pd.DataFrame(), feedback=data.feedback.iloc[0:0], problems=data.problems.iloc[0:0],
+                   sources=data.sources.iloc[0:0], expectations=pd.DataFrame(), qa_record=None, publish=True)
+
+
+def qa_record_folder(outputs: Path, quarter: pd.Period, when: datetime, demo: bool = False) -> Path:
+    """Where great-expectations' Data Docs for a run go: one folder per run, beside the archive."""
+    from pipeline.quarters import file_label
+
+    return outputs / "qa record" / (file_label(quarter) + (" (DEMO)" if demo else "")) / f"{when:%Y-%m-%d %H%M%S}"
+
+
 def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, quarter: pd.Period | None = None,
                     allow_errors: bool = False, demo: bool = False,
-                    progress: Callable[[str], None] | None = None) -> Outcome:
+                    progress: Callable[[str], None] | None = None, publish: bool = False) -> Outcome:
     """Check the inputs; if they are usable, compute, rate and write the scorecard, then save history.
 
     The workbook, the input archive and the history are staged and moved into place together
@@ -178,12 +201,13 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
     from pipeline.history import load_history, merge_history, save_history
     from pipeline.measures import compute_measures
     from pipeline.privacy import feedback_quotes
+    from pipeline.quality import check_expectations, expectation_problems
     from pipeline.quarters import columns_for, last_day
     from pipeline.rate import rate_actions, rate_measures
     from pipeline.safe import Staged
     from pipeline.scorecard import assemble
     from pipeline.settings import schema_files
-    from pipeline.workbook import workbook_path, write_workbook
+    from pipeline.workbook import publishable_path, workbook_path, write_workbook
 
     contract, catalogue = config.contract, config.catalogue
     inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}})
@@ -205,31 +229,49 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
     rated = rate_measures(merged.values, catalogue)
     scorecard = assemble(rated, catalogue, quarters, results.gaps, frames.get("commentary"), rows_left_out(inputs))
     actions = rate_actions(frames["workplan"], last_day(reporting)) if "workplan" in frames else pd.DataFrame()
-    problems = pr.combine(inputs.problems, results.problems)
-    inputs.problems = problems
-    data = ScorecardData(
-        settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
-        scorecard=scorecard, figures=rated, actions=actions,
-        feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
-        problems=problems, sources=sources_table(inputs, contract), demo=demo)
-    outcome.data = data
     clock.lap("rate")
-
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
+    qa_folder = qa_record_folder(paths.outputs, reporting, when, demo)
     staged = Staged()
     try:
+        expectations = pd.DataFrame()
+
+        def run_checks(folder: Path) -> None:
+            nonlocal expectations
+            expectations = check_expectations(rated, scorecard, results.alternatives, quarters, config.expectations,
+                                              docs_dir=folder)
+
+        staged.add_folder(qa_folder, run_checks)
+        clock.lap("qa")
+        problems = pr.combine(inputs.problems, results.problems, expectation_problems(expectations))
+        inputs.problems = problems
+        data = ScorecardData(
+            settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
+            scorecard=scorecard, figures=rated, actions=actions,
+            feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
+            problems=problems, sources=sources_table(inputs, contract), demo=demo, expectations=expectations,
+            qa_record=qa_folder.relative_to(paths.outputs) / "index.html")
+        outcome.data = data
         outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
         if not demo:
             outcome.archive = archive_folder(paths.outputs, reporting, when)
             staged.add_folder(outcome.archive, lambda folder: fill_archive(
                 folder, inputs.files, schema_files(paths), reporting, when, target.name))
         staged.add(target, lambda path: write_workbook(data, path), fallback=True)
+        if publish:
+            public = publishable_data(data, catalogue)
+            published = publishable_path(target)
+            staged.add(published, lambda path: write_workbook(public, path), fallback=True)
         clock.lap("write")
-        placed = staged.commit()  # history first, then archive, then the workbook (which has a fallback name)
+        placed = staged.commit()  # QA record, history, archive, then the workbook (which has a fallback name)
     except BaseException:
         staged.discard()
         raise
     clock.lap("write")
     outcome.workbook = placed[target]
+    outcome.qa_record = placed[qa_folder] / "index.html"
     outcome.locked = outcome.workbook != target
+    if publish:
+        outcome.published = placed[published]
+        outcome.locked |= outcome.published != published
     return outcome

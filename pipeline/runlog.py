@@ -29,6 +29,8 @@ class RunRecord:
     workbook: str = ""
     error_report: str = ""
     archive: str = ""
+    qa_record: str = ""  # great-expectations' Data Docs for the run (index.html)
+    published: str = ""  # the publishable copy, with --publish
     files_read: int = 0
     rows_read: int = 0
     counts: dict[str, int] = field(default_factory=dict)

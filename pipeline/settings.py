@@ -11,11 +11,13 @@ from pipeline.catalogue import Catalogue, load_catalogue
 from pipeline.config import StrictModel, load_model
 from pipeline.contract import Contract, load_contract
 from pipeline.paths import Paths
+from pipeline.quality import Suite, load_suite
 
 
 class Settings(StrictModel):
     partnership: str
     protective_marking: str
+    published_marking: str = "OFFICIAL"  # the publishable copy's marking (--publish)
     author: str
     workbook_name: str
 
@@ -54,16 +56,19 @@ class Config:
     catalogue: Catalogue
     settings: Settings
     qa_map: QaMap
+    expectations: Suite
     redact_names: tuple[str, ...] = ()
 
 
 def load_config(paths: Paths) -> Config:
     contract = load_contract(paths.schema("sources.yaml"))
+    catalogue = load_catalogue(paths.schema("kpis.yaml"), contract)
     return Config(
         contract=contract,
-        catalogue=load_catalogue(paths.schema("kpis.yaml"), contract),
+        catalogue=catalogue,
         settings=load_model(paths.schema("settings.yaml"), Settings),
         qa_map=load_model(paths.schema("qa_activity_map.yaml"), QaMap),
+        expectations=load_suite(paths.schema("expectations.yaml"), catalogue.refs, contract.tables),
         redact_names=load_names(paths.schema("redact_names.txt")),
     )
 

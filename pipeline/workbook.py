@@ -80,6 +80,11 @@ STATUS_MEANINGS = (
                 "shown as a zero."),
     ("Not yet reported", "The measure is still being developed and has no data for the quarter yet."),
 )
+SUPPRESSED_MEANING = ("Not published: a count from 1 to 4, or a figure from which one could be worked out "
+                      "(a percentage whose numerator, denominator or their difference is 1 to 4; a median over "
+                      "1 to 4 children), as in DfE statistics.")
+PUBLISH_NOTE = ("This is the publishable copy: counts from 1 to 4, and figures that would reveal them, are shown "
+                "as c; commentary, notes and all text from the agencies' returns are left out.")
 POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "none": "None (monitored, not rated)"}
 UNIT_WORDS = {"count": "Count", "percent": "Percentage", "days": "Days"}
 
@@ -110,6 +115,11 @@ def workbook_path(outputs: Path, settings, reporting: pd.Period, demo: bool = Fa
     if demo:
         name = name[: -len(".xlsx")] + " (DEMO).xlsx"
     return outputs / name
+
+
+def publishable_path(target: Path) -> Path:
+    """'CE scorecard Q2 2025-26 (PUBLISHABLE).xlsx', beside the workbook it was made from."""
+    return target.with_name(f"{target.stem} (PUBLISHABLE){target.suffix}")
 
 
 def write_workbook(data: ScorecardData, target: Path) -> tuple[Path, bool]:
@@ -249,6 +259,12 @@ def _paragraph(sheet: Worksheet, row: int, first: int, last: int, text: str, fmt
     sheet.set_row(row, _height(_lines(text, width)))
 
 
+def _paragraph_rows(sheet: Worksheet, st: Styles, row: int, text: str) -> int:
+    """A paragraph across the Summary's width; the next free row after a gap."""
+    _paragraph(sheet, row, 0, SUMMARY_LAST, text, st.para, sum(SUMMARY_WIDTHS))
+    return row + 2
+
+
 def _set_widths(sheet: Worksheet, widths: Sequence[float], fmt: Format | None = None) -> None:
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width, fmt)
@@ -259,11 +275,17 @@ def _esc(text: str) -> str:
     return text.replace("&", "&&")
 
 
+def _marking(data: ScorecardData) -> str:
+    """The protective marking: the configured one, or the publishable copy's own."""
+    return data.settings.published_marking if data.publish else data.settings.protective_marking
+
+
 def _print_setup(sheet: Worksheet, data: ScorecardData, repeat: bool = True) -> None:
     """A4 landscape, one page wide, header row repeated, protective marking top and bottom."""
     settings = data.settings
-    marking = _esc(settings.protective_marking)
-    left = _esc(settings.partnership) + (" - DEMONSTRATION DATA" if data.demo else "")
+    marking = _esc(_marking(data))
+    left = (_esc(settings.partnership) + (" - DEMONSTRATION DATA" if data.demo else "")
+            + (" - publishable copy" if data.publish else ""))
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
@@ -368,9 +390,12 @@ def _summary_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
     row = _summary_heading(sheet, st, data)
     row = _summary_counts(book, sheet, st, data, row)
     row = _summary_reds(sheet, st, data, row)
-    row = _summary_quality(sheet, st, data, row)
-    row = _summary_workplan(sheet, st, data, row)
-    _put_text(sheet, row, 0, data.settings.protective_marking, st.marking)
+    if data.publish:
+        row = _paragraph_rows(sheet, st, row, PUBLISH_NOTE)
+    else:
+        row = _summary_quality(sheet, st, data, row)
+        row = _summary_workplan(sheet, st, data, row)
+    _put_text(sheet, row, 0, _marking(data), st.marking)
     sheet.print_area(0, 0, row, SUMMARY_LAST)
     _print_setup(sheet, data, repeat=False)
     sheet.fit_to_pages(1, 1)
@@ -380,14 +405,15 @@ def _summary_heading(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
     """Title, the demo banner, the marking, the quarter and when it was produced; the next free row."""
     settings, quarter = data.settings, label(data.reporting)
     row = 0
-    _put_text(sheet, row, 0, f"{settings.partnership}: quarterly scorecard", st.title)
+    title = f"{settings.partnership}: quarterly scorecard" + (" (publishable copy)" if data.publish else "")
+    _put_text(sheet, row, 0, title, st.title)
     sheet.set_row(row, 24)
     row += 1
     if data.demo:
         _merged(sheet, row, 0, SUMMARY_LAST, "DEMONSTRATION DATA: fictional, not for circulation", st.banner)
         sheet.set_row(row, 26)
         row += 1
-    _put_text(sheet, row, 0, settings.protective_marking, st.marking)
+    _put_text(sheet, row, 0, _marking(data), st.marking)
     row += 2
     start, end = first_day(data.reporting), last_day(data.reporting)
     facts = (("Partnership", settings.partnership),
@@ -401,7 +427,7 @@ def _summary_heading(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
     sheet.write_datetime(row, 1, data.produced, st.when)
     row += 1
     sheet.write_string(row, 0, "Protective marking", st.label)
-    _put_text(sheet, row, 1, settings.protective_marking, st.plain)
+    _put_text(sheet, row, 1, _marking(data), st.plain)
     return row + 2
 
 
@@ -459,13 +485,17 @@ def _summary_reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -
     sheet.write_string(row, 0, "Ref", st.head)
     sheet.write_string(row, 1, "Measure", st.head)
     _merged(sheet, row, 2, 4, f"Figure, {label(data.reporting)}", st.head)
-    _merged(sheet, row, 5, SUMMARY_LAST, "Commentary", st.head)
+    if not data.publish:
+        _merged(sheet, row, 5, SUMMARY_LAST, "Commentary", st.head)
     first = row + 1
     for record in reds.itertuples(index=False):
         row += 1
         _put_text(sheet, row, 0, record.ref, st.ref)
         _put_text(sheet, row, 1, record.title, st.wrap)
         _merged(sheet, row, 2, 4, record.q4_text, st.wrap)
+        if data.publish:
+            _fit(sheet, row, ((record.title, SUMMARY_WIDTHS[1]),))
+            continue
         if _text(record.comment):
             who = _text(record.comment_author) or "Commentary given (no author named)"
         else:
@@ -476,6 +506,11 @@ def _summary_reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -
     sheet.conditional_format(first, 5, row, 5, {"type": "cell", "criteria": "==", "value": f'"{COMMENTARY_NEEDED}"',
                                                 "format": st.attention})
     return row + 2
+
+
+def _failed_checks(data: ScorecardData) -> int:
+    checks = data.expectations
+    return int(checks["result"].eq("failed").sum()) if checks is not None and len(checks) else 0
 
 
 def _summary_quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
@@ -490,6 +525,8 @@ def _summary_quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int
         ("Errors", int(severity.get("error", 0)), "rows with errors are left out of the measures they feed"),
         ("Warnings", int(severity.get("warning", 0)), "worth checking; the figures are built regardless"),
         ("Notes", int(severity.get("info", 0)), "for information (e.g. totals rows skipped, sheets not used)"),
+        ("Figures to check", _failed_checks(data),
+         f"of {len(data.expectations)} checks on the figures (ranges, consistency, change on last quarter)"),
         ("Sources missing", missing, "expected tables no file supplied: their measures show No data"),
         ("Files not used", len(unused), ", ".join(unused) if unused else "every file read was used"),
         ("Files read", len(data.sources), "listed with their SHA-256 on the Sources sheet"),
@@ -501,7 +538,7 @@ def _summary_quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int
         _put_text(sheet, row, 2, note, st.italic)
         row += 1
     sheet.conditional_format(first, 1, first, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.attention})
-    sheet.conditional_format(first + 3, 1, first + 4, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.flag})
+    sheet.conditional_format(first + 3, 1, first + 5, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.flag})
     sheet.write_string(row, 0, "Every problem is listed, with its file, sheet and cell, on the Data quality sheet.", st.italic)
     return row + 2
 
@@ -538,6 +575,8 @@ def _scorecard_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
     quarters = [label(q) for q in data.quarters]
     _set_widths(sheet, SC_WIDTHS)
     sheet.set_column(SC_VALUES, SC_BRAGS + 3, 12, None, {"hidden": True})
+    if data.publish:  # no commentary or notes are published: their columns are left out of view
+        sheet.set_column(SC_COMMENT, SC_NOTES, SC_WIDTHS[SC_COMMENT], None, {"hidden": True})
     headers = ["Ref", "Measure", *quarters, "Target", "Short trend", "Long trend", "BRAG", "Commentary", "Notes",
                "Four quarters"]
     for col, title in enumerate(headers):
@@ -603,9 +642,10 @@ def _scorecard_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
         sheet.conditional_format(1, SC_COMMENT, last, SC_COMMENT, {"type": "cell", "criteria": "==",
                                                                    "value": f'"{COMMENTARY_NEEDED}"', "format": st.attention})
         first_spark = spark_cells[0]
-        sheet.add_sparkline(first_spark, {"location": spark_cells, "range": spark_ranges, "type": "line", "markers": True,
-                             "last_point": True, "series_color": NAVY, "last_color": "#C00000",
-                             "markers_color": NAVY, "empty_cells": "gaps", "show_hidden": True})
+        # A plain line, no markers: LibreOffice draws a sparkline's markers (out of place) but not its
+        # line, so markers would print as stray dots; without them the column is simply blank there.
+        sheet.add_sparkline(first_spark, {"location": spark_cells, "range": spark_ranges, "type": "line",
+                             "series_color": NAVY, "weight": 1.5, "empty_cells": "gaps", "show_hidden": True})
         sheet.autofilter(0, 0, last, SC_SPARK)
 
     # The key, coloured by the same kind of rule as the BRAG column.
@@ -619,6 +659,7 @@ def _scorecard_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
         ("Red", "Target missed by more than the tolerance; or worse than last quarter by more than the tolerance. "
                 "Red measures need commentary."),
         *STATUS_MEANINGS,
+        *((("c", SUPPRESSED_MEANING),) if data.publish else ()),
     )
     for word, meaning in meanings:
         row += 1
@@ -872,9 +913,10 @@ def _supporting_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
 DQ_WIDTHS = (9, 30, 18, 8, 20, 18, 34, 70)
 # The expectations table under it (pipeline.quality's columns), laid over the same columns:
 # (column, heading, first and last sheet column it spans).
+# No merged cells, so the officer can select the table and sort it.
 EXPECTATION_COLUMNS = (("result", "Result", 0, 0), ("expectation", "Expectation", 1, 1), ("quarter", "Quarter", 2, 2),
-                       ("measure", "Measure", 3, 3), ("severity", "Severity", 4, 4), ("observed", "Observed", 5, 6),
-                       ("details", "Details", 7, 7))
+                       ("measure", "Measure", 3, 3), ("severity", "Severity", 4, 4), ("observed", "Observed", 5, 5),
+                       ("details", "Details", 6, 6))
 
 
 def _data_quality_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
@@ -908,30 +950,72 @@ def _data_quality_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None
     last_col = len(REPORT_COLUMNS) - 1
 
     expectations = data.expectations
+    printed = max(row, 1)
     if expectations is not None and not expectations.empty:
-        row += 2
-        sheet.write_string(row, 0, "Expectations on the measures", st.subtitle)
-        row += 1
-        for _, title, first, last in EXPECTATION_COLUMNS:
-            _merged(sheet, row, first, last, title, st.head)
-        first_result = row + 1
-        table = expectations.reindex(columns=[k for k, _, _, _ in EXPECTATION_COLUMNS])
-        for record in table.itertuples(index=False, name=None):
-            row += 1
-            height = 1
-            for value, (_, _, first, last) in zip(record, EXPECTATION_COLUMNS):
-                text = _text(value)
-                _merged(sheet, row, first, last, text, st.wrap)
-                height = max(height, _lines(text, sum(widths[first:last + 1])))
-            sheet.set_row(row, _height(height))
-        sheet.conditional_format(first_result, 0, row, 0, {"type": "cell", "criteria": "==", "value": '"failed"',
-                                                           "format": st.attention})
-        sheet.conditional_format(first_result, 0, row, 0, {"type": "cell", "criteria": "==", "value": '"passed"',
-                                                           "format": st.good})
-        sheet.conditional_format(first_result, 4, row, 4, {"type": "cell", "criteria": "==", "value": '"warning"',
-                                                           "format": st.flag})
-    sheet.print_area(0, 0, max(row, 1), last_col)
+        row = _expectations_summary(sheet, st, expectations, row + 2)
+        printed = row
+        row = _expectations_detail(sheet, st, expectations, row + 2, widths, data.qa_record)
+    sheet.print_area(0, 0, printed, last_col)
     _print_setup(sheet, data)
+
+
+def _expectations_summary(sheet: Worksheet, st: Styles, expectations: pd.DataFrame, row: int) -> int:
+    """One line per check of the suite: how many figures it looked at and which failed. Printed."""
+    sheet.write_string(row, 0, "Checks on the figures", st.subtitle)
+    row += 1
+    heads = (("Result", 0, 0), ("Check", 1, 1), ("Figures checked", 2, 2), ("Failed", 3, 3),
+             ("Figures that failed: measure, quarter, figure", 4, 6), ("What to do", 7, 7))
+    for title, first, last in heads:
+        _merged(sheet, row, first, last, title, st.head)
+    first_row = row + 1
+    for name, checks in expectations.groupby("expectation", sort=False):
+        row += 1
+        failed = checks[checks["result"].eq("failed")]
+        listed = "; ".join(f"{r.measure} {r.quarter}: {r.observed}" for r in failed.itertuples())
+        what = _text(failed["details"].iloc[0]) if len(failed) else ""
+        _put_text(sheet, row, 0, "failed" if len(failed) else "passed", st.wrap)
+        _put_text(sheet, row, 1, name, st.wrap)
+        _put_number(sheet, row, 2, len(checks), st.count)
+        _put_number(sheet, row, 3, len(failed), st.count)
+        _merged(sheet, row, 4, 6, listed, st.wrap)
+        _put_text(sheet, row, 7, what, st.wrap)
+        _fit(sheet, row, ((name, DQ_WIDTHS[1]), (listed, sum(DQ_WIDTHS[4:7])), (what, DQ_WIDTHS[7])))
+    for word, fmt in (("failed", st.attention), ("passed", st.good)):
+        sheet.conditional_format(first_row, 0, row, 0, {"type": "cell", "criteria": "==", "value": f'"{word}"',
+                                                        "format": fmt})
+    return row
+
+
+def _expectations_detail(sheet: Worksheet, st: Styles, expectations: pd.DataFrame, row: int,
+                         widths: Sequence[float], qa_record: Path | None) -> int:
+    """Every check result, one per measure and quarter, below the printed area: on screen and
+    sortable (no merged cells), but hundreds of lines are not worth paper."""
+    sheet.write_string(row, 0, "Expectations on the measures", st.subtitle)
+    row += 1
+    where = (f" great-expectations' Data Docs for this run are in the outputs folder: {qa_record.as_posix()}."
+             if qa_record else "")
+    sheet.write_string(row, 0, f"Every result, one per measure and quarter ({len(expectations):,}); "
+                               f"not printed.{where}", st.italic)
+    row += 1
+    for _, title, first, last in EXPECTATION_COLUMNS:
+        _merged(sheet, row, first, last, title, st.head)
+    first_result = row + 1
+    table = expectations.reindex(columns=[k for k, _, _, _ in EXPECTATION_COLUMNS])
+    for record in table.itertuples(index=False, name=None):
+        row += 1
+        height = 1
+        for value, (_, _, first, last) in zip(record, EXPECTATION_COLUMNS):
+            text = _text(value)
+            _merged(sheet, row, first, last, text, st.wrap)
+            height = max(height, _lines(text, sum(widths[first:last + 1])))
+        sheet.set_row(row, _height(height))
+    sheet.conditional_format(first_result, 0, row, 0, {"type": "cell", "criteria": "==", "value": '"failed"',
+                                                       "format": st.attention})
+    sheet.conditional_format(first_result, 0, row, 0, {"type": "cell", "criteria": "==", "value": '"passed"',
+                                                       "format": st.good})
+    sheet.conditional_format(first_result, 4, row, 4, {"type": "cell", "criteria": "==", "value": '"warning"',
+                                                       "format": st.flag})
+    return row
 
 
 # --------------------------------------------------------------------------- Sources
@@ -1052,6 +1136,10 @@ def _definitions_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
         row += 1
         sheet.write_string(row, 1, word, st.rating)
         _paragraph(sheet, row, 2, last_col, meaning, st.para, text_width)
+    if data.publish:
+        row += 1
+        sheet.write_string(row, 1, "c", st.rating)
+        _paragraph(sheet, row, 2, last_col, SUPPRESSED_MEANING, st.para, text_width)
     _brag_rules(sheet, st, other_first, 1, row, 1)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(last_measure, 1), last_col)
@@ -1070,15 +1158,17 @@ def _write(data: ScorecardData, path: Path) -> None:
         "subject": quarter,
         "author": data.settings.author,
         "company": data.settings.partnership,
-        "category": data.settings.protective_marking,
-        "keywords": f"{data.settings.protective_marking}, scorecard, {quarter}",
+        "category": _marking(data),
+        "keywords": f"{_marking(data)}, scorecard, {quarter}",
         "comments": "DEMONSTRATION DATA: fictional, not for circulation" if data.demo
-        else f"Quarterly scorecard for {quarter}; {data.settings.protective_marking}",
+        else f"Quarterly scorecard for {quarter}{' (publishable copy)' if data.publish else ''}; {_marking(data)}",
         "created": data.produced,
     })
     st = Styles(book)
-    for write_sheet in (_summary_sheet, _scorecard_sheet, _workplan_sheet, _supporting_sheet, _data_quality_sheet,
-                        _sources_sheet, _definitions_sheet):
+    sheets = ((_summary_sheet, _scorecard_sheet, _definitions_sheet) if data.publish else
+              (_summary_sheet, _scorecard_sheet, _workplan_sheet, _supporting_sheet, _data_quality_sheet,
+               _sources_sheet, _definitions_sheet))
+    for write_sheet in sheets:
         write_sheet(book, st, data)
     book.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -12,18 +13,20 @@ import pytest
 from pipeline.cli import main
 
 TODAY = "2026-11-22"
+WORKBOOK = "CE scorecard Q2 2025-26 (DEMO).xlsx"
+PUBLISHABLE = "CE scorecard Q2 2025-26 (DEMO) (PUBLISHABLE).xlsx"
 Q2_START, Q2_END = datetime(2025, 7, 1), datetime(2025, 9, 30)
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Path:
     outputs = tmp_path_factory.mktemp("outputs")
-    assert main(["--demo", "--outputs", str(outputs), "--today", TODAY]) == 0
+    assert main(["--demo", "--publish", "--outputs", str(outputs), "--today", TODAY]) == 0
     return outputs
 
 
 def scorecard(outputs: Path) -> dict[str, dict[str, object]]:
-    book = openpyxl.load_workbook(next(outputs.glob("CE scorecard Q2 2025-26*.xlsx")))
+    book = openpyxl.load_workbook(outputs / WORKBOOK)
     sheet = book["Scorecard"]
     rows = list(sheet.iter_rows(values_only=True))
     head = next(i for i, r in enumerate(rows) if r and r[0] == "Ref")
@@ -101,3 +104,66 @@ def test_rerunning_the_demo_changes_no_stored_figure(demo, tmp_path):
     before = db.read_bytes()
     assert main(["--demo", "--outputs", str(demo), "--today", TODAY]) == 0
     assert db.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- the publishable copy
+
+SHARE = re.compile(r"^[\d.]+% \((\d+) of (\d+)\)$")
+MEDIAN = re.compile(r"^[\d.]+ days \(median of (\d+)\)$")
+
+
+def small(n: int) -> bool:
+    return 1 <= n <= 4
+
+
+def test_the_publishable_copy_suppresses_small_numbers_and_anything_that_reveals_them(demo):
+    """Every figure of the full workbook is checked here against the DfE rule, worked out from
+    its own text: a plain count 1-4, or a share whose numerator, denominator or difference is 1-4,
+    or a median over 1-4 children, must read 'c' in the publishable copy; every other figure is
+    published as it stands."""
+    full = scorecard(demo)
+    book = openpyxl.load_workbook(demo / PUBLISHABLE)
+    assert book.sheetnames == ["Summary", "Scorecard", "Definitions"]
+    rows = list(book["Scorecard"].iter_rows(values_only=True))
+    names = rows[0]
+    public = {r[0]: dict(zip(names, r)) for r in rows[1:] if r and r[0] and r[1] and r[0] != "Key"}
+    assert set(public) == set(full)
+    quarters = names[2:6]
+    suppressed = 0
+    for ref, row in full.items():
+        for q in quarters:
+            text = str(row[q] or "")
+            counts = [int(text)] if text.isdigit() else []
+            if m := SHARE.match(text):
+                n, d = int(m[1]), int(m[2])
+                counts = [n, d, d - n]
+            elif m := MEDIAN.match(text):
+                counts = [int(m[1])]
+            if any(small(n) for n in counts):
+                assert public[ref][q] == "c", (ref, q, text)
+                suppressed += 1
+            else:
+                assert public[ref][q] == row[q], (ref, q, text)
+    assert suppressed > 10  # the demo has small numbers, so the rule is exercised
+
+
+def test_the_publishable_copy_carries_no_commentary_notes_or_input_text(demo):
+    full = openpyxl.load_workbook(demo / WORKBOOK)
+    # Text both copies carry (headings, keys, definitions) is not private; everything else long
+    # enough to be recognised on the Work plan and Supporting information sheets is, and so are
+    # the Scorecard's Commentary and Notes.
+    shared = " | ".join(str(v) for name in ("Scorecard", "Definitions") for row in full[name].iter_rows(values_only=True)
+                        for v in row if isinstance(v, str))
+    private = {v for name in ("Work plan", "Supporting information") for row in full[name].iter_rows(values_only=True)
+               for v in row if isinstance(v, str) and len(v) > 25 and v not in shared}
+    private.update(str(v) for row in full["Scorecard"].iter_rows(min_row=2, values_only=True)
+                   for v in row[10:12] if v and v != "Commentary needed")
+    assert len(private) > 20
+    book = openpyxl.load_workbook(demo / PUBLISHABLE)
+    found = {str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None}
+    leaked = {text for text in private for value in found if text in value}
+    assert not leaked
+    sheet = book["Scorecard"]
+    assert sheet.column_dimensions["K"].hidden  # Commentary and Notes columns are not shown
+    assert "OFFICIAL" in sheet.oddHeader.center.text and "SENSITIVE" not in sheet.oddHeader.center.text
+    assert book.properties.category == "OFFICIAL"

@@ -3,6 +3,8 @@ implausible figure with its measure and quarter, write Data Docs, and stay quiet
 
 from __future__ import annotations
 
+import json
+
 import logging
 import os
 import socket
@@ -233,14 +235,14 @@ def test_demo_passes_completeness_ranges_consistency_and_agreement(demo: Demo, b
 def test_small_previous_figures_are_not_judged(demo: Demo, baseline: pd.DataFrame) -> None:
     reporting, previous = demo.quarters[-1], demo.quarters[-2]
     row = baseline[(baseline["expectation"] == CHANGE) & (baseline["measure"] == "3.3")].iloc[0]
-    assert figure(demo.figures, "3.3", previous) < 10
+    assert figure(demo.figures, "3.3", previous) < 20
     assert row["result"] == "passed" and "not judged" in row["observed"]
 
     figures = set_figure(demo.figures.copy(), "6.1", previous, value=1)
     figures = set_figure(figures, "6.1", reporting, value=2)
     row = demo.run(figures=figures).query("expectation == @CHANGE and measure == '6.1'").iloc[0]
     assert row["result"] == "passed"
-    assert row["observed"] == "from 1 to 2 (previous below 10: change not judged)"
+    assert row["observed"] == "from 1 to 2 (previous below 20: change not judged)"
 
 
 # --------------------------------------------------------------------------- each kind fails when it should
@@ -373,6 +375,22 @@ def test_unknown_measure_names_it_and_its_line(demo: Demo, tmp_path: Path) -> No
     assert "'4.99'" in message and CSE_S47 in message
     entry = line_of(path, f"- name: {CSE_S47}")
     assert f"line {entry}" in message
+
+
+def test_a_table_not_in_the_contract_is_refused_when_the_run_loads_its_settings(tmp_path: Path) -> None:
+    """load_config checks the suite against sources.yaml before any input is read (exit code 5)."""
+    from pipeline.cli import EXIT_CONFIG, main
+
+    home = tmp_path / "home"
+    (home / "schemas").mkdir(parents=True)
+    text = SUITE.read_text(encoding="utf-8").replace("tables: [annex_a_list2]", "tables: [annex_a_list_2]")
+    (home / "schemas" / "expectations.yaml").write_text(text, encoding="utf-8")
+    (home / "inputs").mkdir()
+    code = main(["--home", str(home), "--quiet", "--today", "2026-11-22"])
+    assert code == EXIT_CONFIG
+    record = json.loads((home / "outputs" / "last-run.json").read_text(encoding="utf-8"))
+    assert "no table 'annex_a_list_2' in sources.yaml" in record["message"]
+    assert f"line {line_of(home / 'schemas' / 'expectations.yaml', '- name: The Annex A')}" in record["message"]
 
 
 def test_key_of_another_kind_and_unquoted_ref_are_refused(demo: Demo, tmp_path: Path) -> None:

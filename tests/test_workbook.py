@@ -46,6 +46,7 @@ class Demo:
     inputs: Path
     workbook: Path
     data: object
+    qa_record: Path | None = None
 
     @cached_property
     def book(self) -> openpyxl.Workbook:
@@ -60,7 +61,7 @@ def demo(tmp_path_factory) -> Demo:
     paths = Paths.resolve(ROOT, inputs, outputs)
     outcome = build_scorecard(paths, load_config(paths), PRODUCED, TODAY, demo=True)
     assert outcome.workbook is not None and not outcome.locked
-    return Demo(inputs, outcome.workbook, outcome.data)
+    return Demo(inputs, outcome.workbook, outcome.data, outcome.qa_record)
 
 
 # --------------------------------------------------------------------------- reading helpers
@@ -350,7 +351,7 @@ def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):
     sheet = demo.book["Data quality"]
     assert [c.value for c in sheet[1]] == ["Severity", "File", "Sheet", "Cell", "Column", "Found", "Expected", "Message"]
     assert sheet.auto_filter.ref.startswith("A1:H")
-    messages = [c.value for c in sheet["H"][1:] if c.value]
+    messages = [c.value for c in sheet["H"][1:find(sheet, "Checks on the figures").row - 1] if c.value]
     assert messages == demo.data.problems["message"].tolist()
 
     expectations = pd.DataFrame({"expectation": ["Referrals are not fewer than 0", "Rates lie between 0 and 100"],
@@ -359,15 +360,67 @@ def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):
                                  "details": ["", "one quarter above 100"], "severity": ["info", "warning"]})
     path, _ = write_workbook(replace(demo.data, expectations=expectations), tmp_path / "expectations.xlsx")
     sheet = openpyxl.load_workbook(path)["Data quality"]
+    # The printed summary: one line per check, naming the figures that failed.
+    summary = find(sheet, "Checks on the figures")
+    assert summary.row > len(demo.data.problems) + 1
+    lines = {r[1]: r for r in sheet.iter_rows(min_row=summary.row + 2, max_row=summary.row + 3, values_only=True)}
+    assert lines["Rates lie between 0 and 100"][:4] == ("failed", "Rates lie between 0 and 100", 1, 1)
+    assert lines["Rates lie between 0 and 100"][4] == "4.11 Q1 2025/26: 104.2"
+    assert lines["Rates lie between 0 and 100"][7] == "one quarter above 100"
+    assert lines["Referrals are not fewer than 0"][:4] == ("passed", "Referrals are not fewer than 0", 1, 0)
+    # The full list below it: on screen, sortable (no merged cells), outside the print area.
     title = find(sheet, "Expectations on the measures")
-    assert title.row > len(demo.data.problems) + 1
-    head = [c.value for c in sheet[title.row + 1]]
+    head_row = title.row + 2
+    head = [c.value for c in sheet[head_row]]
     assert [h for h in head if h] == ["Result", "Expectation", "Quarter", "Measure", "Severity", "Observed", "Details"]
-    failed = dict(zip(head, [c.value for c in sheet[title.row + 3]]))
+    failed = dict(zip(head, [c.value for c in sheet[head_row + 2]]))
     assert failed["Result"] == "failed" and failed["Measure"] == "4.11" and failed["Observed"] == "104.2"
     assert failed["Expectation"] == "Rates lie between 0 and 100" and failed["Quarter"] == "Q1 2025/26"
+    assert not [m for m in sheet.merged_cells.ranges if m.min_row >= head_row]
     ranges = {str(cf.sqref) for cf in sheet.conditional_formatting}
-    assert f"A{title.row + 2}:A{title.row + 3}" in ranges  # passed / failed coloured by rule
+    assert f"A{head_row + 1}:A{head_row + 2}" in ranges  # passed / failed coloured by rule
+    assert sheet.print_area.endswith(f"$H${summary.row + 3}")
+
+
+def test_the_demo_run_checks_its_figures_and_keeps_the_data_docs(demo):
+    """The run's own expectation results are on the sheet; the plausibility failures are exactly the
+    measures whose figure moved beyond the suite's bound from a previous figure big enough to judge
+    (worked out here from the Scorecard's hidden numeric columns), and great-expectations' Data Docs
+    are on disk."""
+    suite = yaml.safe_load((ROOT / "schemas" / "expectations.yaml").read_text(encoding="utf-8"))
+    rule = next(e for e in suite["expectations"] if e["kind"] == "plausibility")
+    book = demo.book
+    card = book["Scorecard"]
+    judged, moved = set(), set()
+    for row in card.iter_rows(min_row=2, values_only=True):
+        ref, previous, latest = row[0], row[15], row[16]  # hidden numbers for Q1 and Q2 2025/26
+        if ref and isinstance(previous, (int, float)) and isinstance(latest, (int, float)) \
+                and previous >= rule["min_previous"] and previous:
+            judged.add(ref)
+            if abs(latest - previous) / previous * 100 > rule["bound_percent"]:
+                moved.add(ref)
+    assert len(judged) > 10
+    sheet = book["Data quality"]
+    title = find(sheet, "Expectations on the measures")
+    head = [c.value for c in sheet[title.row + 2]]
+    results = [dict(zip(head, r)) for r in sheet.iter_rows(min_row=title.row + 3, values_only=True) if r[0]]
+    assert len(results) == len(demo.data.expectations) > 100
+    plausibility = [r for r in results if r["Expectation"] == rule["name"]]
+    assert {r["Measure"] for r in plausibility if r["Result"] == "failed"} == moved
+    assert {r["Measure"] for r in plausibility if "%)" in r["Observed"]} == judged
+    assert all(r["Result"] == "passed" for r in results if r["Expectation"] == "Counts are not negative")
+    # Each failure is also a warning in the problem list above, and counted on the Summary.
+    messages = [c.value for c in sheet["H"][1:find(sheet, "Checks on the figures").row - 1] if c.value]
+    for ref in moved:
+        assert any(m.startswith(f"Measure {ref}, Q2 2025/26:") for m in messages)
+    summary = book["Summary"]
+    failed = sum(r["Result"] == "failed" for r in results)
+    assert summary.cell(find(summary, "Figures to check").row, 2).value == failed
+    # The QA record: great-expectations' Data Docs, naming the suite and the failed measures.
+    assert demo.qa_record is not None and demo.qa_record.name == "index.html" and demo.qa_record.is_file()
+    pages = [p.read_text(encoding="utf-8") for p in demo.qa_record.parent.rglob("*.html")]
+    assert any("ce_scorecard_data_quality" in page for page in pages)
+    assert all(any(ref in page for page in pages) for ref in moved)
 
 
 def test_sources_lists_every_file_with_its_sha256(demo):
@@ -481,7 +534,7 @@ def test_tens_of_thousands_of_problems_are_written_quickly(demo, tmp_path):
                           "message": f"SYP data.xlsx, sheet 'Crimes and outcomes', cell E{i} (Outcome date) has '01/08/2024'.",
                           "source": "police_crimes", "check": "date_order"} for i in range(30_000)])
     started = time.perf_counter()
-    path, _ = write_workbook(replace(demo.data, problems=many), tmp_path / "many.xlsx")
+    path, _ = write_workbook(replace(demo.data, problems=many, expectations=pd.DataFrame()), tmp_path / "many.xlsx")
     assert time.perf_counter() - started < 30
     sheet = openpyxl.load_workbook(path, read_only=True)["Data quality"]
     assert sheet.max_row == 30_001
