@@ -27,7 +27,7 @@ INPUT_COPIES = {"demo-inputs", "archive"}
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     outputs = tmp_path_factory.mktemp("outputs")
-    assert main(["--demo", "--outputs", str(outputs), "--today", TODAY.isoformat(), "--quiet"]) == 0
+    assert main(["--demo", "--publish", "--outputs", str(outputs), "--today", TODAY.isoformat(), "--quiet"]) == 0
     return outputs
 
 
@@ -107,6 +107,7 @@ def leaks(found: set[str], texts: dict[Path, str]) -> list[tuple[str, str]]:
 def test_no_output_contains_any_identifier(run):
     texts = output_texts(run)
     assert any(p.suffix == ".xlsx" for p in texts) and any(p.name == "pipeline.log" for p in texts)
+    assert any("PUBLISHABLE" in p.name for p in texts) and any(p.suffix == ".html" for p in texts)  # Data Docs
     assert leaks(identifiers(run / "demo-inputs"), texts) == []
 
 
