@@ -7,7 +7,10 @@ follows never sees a half-understood value.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.contract import Column, Table
 
@@ -26,8 +29,17 @@ _YES_NO = {**dict.fromkeys(["y", "yes", "true", "1", "1 0", "t"], True),
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
+_NULL_SET = pa.array(NULL_TOKENS)
+
+
 def clean_text(raw: pd.Series) -> pd.Series:
     """Trimmed text; Excel errors and placeholders become missing."""
+    cells = pa.array(raw, from_pandas=True) if isinstance(raw.dtype, pd.StringDtype) else None
+    if cells is not None and (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+        # The same steps as below, straight on the Arrow text the readers produce.
+        text = pc.utf8_trim_whitespace(pc.replace_substring(cells, "\u00a0", " "))
+        text = pc.if_else(pc.is_in(pc.utf8_lower(text), value_set=_NULL_SET), pa.scalar(None, text.type), text)
+        return pd.Series(pd.array(text, dtype="string"), index=raw.index, name=raw.name)
     text = raw.astype("string").str.replace("\u00a0", " ", regex=False).str.strip()
     return text.mask(text.str.lower().isin(NULL_TOKENS))
 
@@ -140,6 +152,40 @@ def cast_column(raw: pd.Series, column: Column) -> pd.Series:
     return text
 
 
+# Types whose columns repeat a handful of values (dates, codes, Yes/No, counts): each distinct
+# text is read once and the result spread back over the rows. References and free text are
+# nearly all distinct, so they are read directly.
+_BY_DISTINCT_VALUE = {"date", "month", "integer", "number_in_text", "yesno", "code", "quarter"}
+
+
+def _spread(values: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-distinct-value results back onto the rows (code -1, a blank cell, becomes missing)."""
+    return pd.Series(values.array.take(codes, allow_fill=True), index=index)
+
+
+def read_column(raw: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """The typed column, and which cells hold text that could not be read as its type.
+
+    The same as `cast_column` cell by cell; columns of repeated values are worked out once per
+    distinct text.
+    """
+    dtype = DTYPES[column.type]
+    checks_type = column.type not in ("code", "text", "reference")
+    if column.type not in _BY_DISTINCT_VALUE:
+        value = cast_column(raw, column).astype(dtype)
+        unread = (value.isna() & clean_text(raw).notna()) if checks_type else pd.Series(False, index=raw.index)
+        return value, unread
+    codes, distinct = pd.factorize(raw, use_na_sentinel=True)
+    distinct = pd.Series(distinct, dtype=raw.dtype if len(distinct) else "string")
+    value = cast_column(distinct, column).astype(dtype)
+    typed = _spread(value, codes, raw.index)
+    if not checks_type:
+        return typed, pd.Series(False, index=raw.index)
+    unread = (value.isna() & clean_text(distinct).notna()).to_numpy(dtype=bool)
+    flags = unread[codes] & (codes >= 0) if len(unread) else np.zeros(len(raw), dtype=bool)
+    return typed, pd.Series(flags, index=raw.index)
+
+
 def cast_table(staged: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed columns for every contract column (absent optional ones are all missing),
     and a finding for each cell whose text could not be read as its type."""
@@ -149,15 +195,13 @@ def cast_table(staged: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, pd.Dat
         if name not in staged:
             typed[name] = pd.Series(pd.NA, index=staged.index, dtype=DTYPES[column.type])
             continue
-        value = cast_column(staged[name], column).astype(DTYPES[column.type])
+        value, unread = read_column(staged[name], column)
         typed[name] = value
-        if column.type not in ("code", "text", "reference"):
-            unread = value.isna() & clean_text(staged[name]).notna()
-            if unread.any():
-                findings.append(pd.DataFrame({
-                    "_loc": staged.loc[unread, "_loc"], "_row": staged.loc[unread, "_row"], "column": name,
-                    "value": staged.loc[unread, name], "expected": expected_for(column), "check": "type",
-                    "severity": "error", "index": staged.index[unread]}))
+        if unread.any():
+            findings.append(pd.DataFrame({
+                "_loc": staged.loc[unread, "_loc"], "_row": staged.loc[unread, "_row"], "column": name,
+                "value": staged.loc[unread, name], "expected": expected_for(column), "check": "type",
+                "severity": "error", "index": staged.index[unread]}))
     out = pd.DataFrame(typed, index=staged.index).assign(_loc=staged["_loc"], _row=staged["_row"])
     found = pd.concat(findings) if findings else pd.DataFrame(columns=["_loc", "_row", "column", "value", "expected", "check", "severity", "index"])
     return out, found

@@ -10,21 +10,31 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from xml.etree import ElementTree
 
 import fastexcel
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import problems as pr
-from pipeline.contract import Contract, Table, header_key
+from pipeline.contract import Contract, Table
+from pipeline.contract import header_key as _header_key
 from pipeline.discover import InputFile
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MERGE_CHECK_MAX_ROWS = 20_000  # hand-made returns merge cells; large system extracts do not
 _TOTALS = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.IGNORECASE)
+
+
+header_key = lru_cache(maxsize=1 << 16)(_header_key)  # the same cell texts recur on every sheet
 
 
 class Unreadable(Exception):
@@ -74,6 +84,8 @@ class Grid:
 class ExcelGrid(Grid):
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._parts_read = False
+        self._parts_cache: dict[str, tuple[bool, str]] | None = None
         try:
             self.reader = fastexcel.read_excel(path)
             self.names = list(self.reader.sheet_names)
@@ -83,6 +95,9 @@ class ExcelGrid(Grid):
 
     def sheets(self) -> list[tuple[str, bool]]:
         visible = {name: True for name in self.names}
+        parts = self._parts()
+        if parts is not None and set(parts) == set(self.names):
+            return [(name, parts[name][0]) for name in self.names]
         try:
             import python_calamine
 
@@ -104,9 +119,34 @@ class ExcelGrid(Grid):
             row, col = error.position
             data.iat[row, col] = _excel_error_text(error.detail)
         data.columns = [c.absolute_index for c in loaded.selected_columns]
-        if len(data) <= MERGE_CHECK_MAX_ROWS:
+        if len(data) <= MERGE_CHECK_MAX_ROWS and self._may_have_merged(sheet):
             data = _fill_merged(data, self._merged(sheet))
         return data
+
+    def _parts(self) -> dict[str, tuple[bool, str]] | None:
+        """For .xlsx/.xlsm: each sheet's visibility and XML part, from the workbook's own index.
+
+        Read from the zip directly, so that the cells are parsed once (by fastexcel) and not
+        again just to learn which sheets are hidden or merged. None if the file is not a zip
+        package or its index cannot be read (the calamine reader is asked instead).
+        """
+        if not self._parts_read:
+            self._parts_read = True
+            try:
+                self._parts_cache = _xlsx_sheet_parts(self.path)
+            except Exception:
+                self._parts_cache = None
+        return self._parts_cache
+
+    def _may_have_merged(self, sheet: str) -> bool:
+        """False only when the sheet's XML certainly has no merged cells."""
+        parts = self._parts()
+        if parts is None or sheet not in parts:
+            return True
+        try:
+            return _part_mentions(self.path, parts[sheet][1], _MERGE_CELL)
+        except Exception:
+            return True
 
     def _merged(self, sheet: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
         try:
@@ -116,6 +156,65 @@ class ExcelGrid(Grid):
             return list(book.get_sheet_by_name(sheet).merged_cell_ranges or [])
         except Exception:
             return []
+
+
+_MERGE_CELL = b"mergeCell"  # the element <mergeCell ref="A1:C1"/>, with or without a namespace prefix
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xlsx_sheet_parts(path: Path) -> dict[str, tuple[bool, str]]:
+    """Sheet name -> (visible, path of its XML part inside the zip), from workbook.xml and its rels."""
+    with path.open("rb") as handle:
+        if handle.read(4) != ZIP_MAGIC:  # an .xls (OLE) file may hold a zip inside: not a package
+            raise ValueError("not a zip package")
+    with zipfile.ZipFile(path) as package:
+        names = set(package.namelist())
+        root_rels = ElementTree.fromstring(package.read("_rels/.rels"))
+        workbook = next(rel.get("Target", "") for rel in root_rels
+                        if rel.get("Type", "").endswith("/officeDocument"))
+        workbook = workbook.lstrip("/")
+        folder = workbook.rsplit("/", 1)[0] + "/" if "/" in workbook else ""
+        rels_path = f"{folder}_rels/{workbook.rsplit('/', 1)[-1]}.rels"
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in ElementTree.fromstring(package.read(rels_path))}
+        parts: dict[str, tuple[bool, str]] = {}
+        for element in ElementTree.fromstring(package.read(workbook)).iter():
+            if _local(element.tag) != "sheet":
+                continue
+            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+            target = targets.get(rid, "")
+            part = target.lstrip("/") if target.startswith("/") else _normalise_part(folder + target)
+            if part not in names:
+                raise KeyError(part)
+            state = element.get("state", "visible")
+            parts[element.get("name", "")] = (state == "visible", part)
+        if not parts:
+            raise ValueError("no sheets listed")
+        return parts
+
+
+def _normalise_part(path: str) -> str:
+    out: list[str] = []
+    for piece in path.split("/"):
+        if piece == "..":
+            if out:
+                out.pop()
+        elif piece not in ("", "."):
+            out.append(piece)
+    return "/".join(out)
+
+
+def _part_mentions(path: Path, part: str, word: bytes) -> bool:
+    """Whether a part of the zip package contains the bytes, read in blocks (never whole)."""
+    tail = b""
+    with zipfile.ZipFile(path) as package, package.open(part) as handle:
+        while block := handle.read(1 << 20):
+            if word in tail + block:
+                return True
+            tail = block[-len(word):]
+    return False
 
 
 class CsvGrid(Grid):
@@ -269,13 +368,20 @@ def _text_of(head: pd.DataFrame, r: int, c: int) -> str:
     return str(value).strip() if isinstance(value, str) else ""
 
 
+_INDEXES: dict[int, tuple[Contract, dict[str, list[tuple[str, str]]]]] = {}
+
+
 def _heading_index(contract: Contract) -> dict[str, list[tuple[str, str]]]:
     """Heading key -> every (table, column) it can name: so a row is matched cell by cell."""
+    cached = _INDEXES.get(id(contract))
+    if cached is not None and cached[0] is contract:
+        return cached[1]
     index: dict[str, list[tuple[str, str]]] = {}
     for name, table in contract.tables.items():
         for col_name, col in table.columns.items():
             for key in col.match_keys:
                 index.setdefault(key, []).append((name, col_name))
+    _INDEXES[id(contract)] = (contract, index)
     return index
 
 
@@ -324,22 +430,57 @@ def _match_row(head: pd.DataFrame, r: int, row: dict[int, set[str]], name: str, 
 
 # --------------------------------------------------------------------------- staging
 
+def _arrow_text(column: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """The column as Arrow text, or None if it holds anything else (then pandas does the work)."""
+    if not isinstance(column.dtype, pd.StringDtype):
+        return None
+    cells = pa.array(column, from_pandas=True)
+    return cells if pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type) else None
+
+
+def _nonblank(column: pd.Series) -> np.ndarray:
+    """Cells holding something other than spaces (Arrow's whitespace: the same as str.strip's)."""
+    cells = _arrow_text(column)
+    if cells is None:
+        return (column.notna() & column.astype("string").str.strip().ne("").fillna(False).astype(bool)).to_numpy()
+    blank = pc.or_kleene(pc.equal(cells, ""), pc.utf8_is_space(cells))
+    return pc.invert(pc.fill_null(blank, True)).to_numpy(zero_copy_only=False)
+
+
+def _totals(column: pd.Series) -> np.ndarray:
+    """Cells that start with 'Total', 'Grand total', 'Sub-total'...
+
+    Only cells containing 'total' (in any case) can match, so the regular expression is tried
+    on those alone: a cheap vectorised filter first, the exact test on the few left.
+    """
+    cells = _arrow_text(column)
+    if cells is None:
+        maybe = column.astype("string").str.contains("total", case=False, regex=False).fillna(False).to_numpy(bool)
+    else:
+        maybe = pc.fill_null(pc.match_substring(cells, "total", ignore_case=True), False).to_numpy(
+            zero_copy_only=False)
+    found = np.zeros(len(column), dtype=bool)
+    if maybe.any():
+        found[maybe] = column[maybe].astype("string").str.match(_TOTALS).fillna(False).to_numpy(bool)
+    return found
+
+
 def _drop_non_records(data: pd.DataFrame, order: list[str]) -> tuple[pd.DataFrame, list[int], list[int]]:
     """Blank rows go silently; totals rows and notes under the table are dropped and reported."""
-    cells = data[order]
-    filled = cells.notna() & cells.apply(lambda s: s.astype("string").str.strip().ne("")).fillna(False).astype(bool)
-    count = filled.sum(axis=1)
-    data = data[count > 0]
-    count = count[count > 0]
-    totals = pd.Series(False, index=data.index)
+    count = np.zeros(len(data), dtype="int64")
+    for column in order:
+        count += _nonblank(data[column])
+    filled = count > 0
+    totals = np.zeros(len(data), dtype=bool)
     for column in order[:2]:
-        totals |= data[column].astype("string").str.match(_TOTALS).fillna(False).astype(bool)
-    full_rows = count.index[count >= 2]
+        totals |= _totals(data[column])
+    totals &= filled
+    full_rows = data.index[count >= 2]
     last_full = full_rows.max() if len(full_rows) else -1
-    notes = (data.index > last_full) & (count == 1).to_numpy()
+    notes = filled & (data.index > last_full) & (count == 1)
     dropped_totals = data.loc[totals, "_row"].tolist()
-    dropped_notes = data.loc[notes & ~totals.to_numpy(), "_row"].tolist()
-    return data[~totals.to_numpy() & ~notes], dropped_totals, dropped_notes
+    dropped_notes = data.loc[notes & ~totals, "_row"].tolist()
+    return data[filled & ~totals & ~notes], dropped_totals, dropped_notes
 
 
 def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, loc: int) -> tuple[Location, pd.DataFrame, list[dict[str, str]]]:

@@ -83,7 +83,7 @@ def _rule_holds(df: pd.DataFrame, rule: str, column: str, other: str) -> pd.Seri
 def _schema_findings(typed: pd.DataFrame, staged: pd.DataFrame, table: Table, schema: pa.DataFrameSchema, earliest: date, today: date) -> pd.DataFrame:
     """Run the schema lazily and turn its failure cases into findings."""
     try:
-        schema.validate(typed, lazy=True)
+        schema.validate(typed, lazy=True, inplace=True)  # nothing is coerced: no need for pandera's copy
         return pd.DataFrame(columns=FINDING_COLUMNS)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
