@@ -2,4 +2,5 @@ import sys
 
 from pipeline.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a worker process (pipeline.quality) must not run the command again
+    sys.exit(main())

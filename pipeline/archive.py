@@ -11,10 +11,11 @@ import pandas as pd
 
 from pipeline.discover import InputFile
 from pipeline.quarters import file_label, label
+from pipeline.safe import unused_folder
 
 
 def archive_folder(outputs: Path, quarter: pd.Period, when: datetime) -> Path:
-    return outputs / "archive" / file_label(quarter) / f"{when:%Y-%m-%d %H%M%S}"
+    return unused_folder(outputs / "archive" / file_label(quarter) / f"{when:%Y-%m-%d %H%M%S}")
 
 
 def fill_archive(folder: Path, files: list[InputFile], schemas: list[Path], quarter: pd.Period, when: datetime,

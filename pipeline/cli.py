@@ -152,6 +152,19 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 
 
 def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
+    checker = None
+    if args.command == "run":  # start importing great-expectations now, beside the rest of the run
+        from pipeline.quality import Checker
+
+        checker = Checker()
+    try:
+        return _run_checked(args, paths, console, record, log, started, checker)
+    finally:
+        if checker is not None:
+            checker.close()
+
+
+def _run_checked(args: argparse.Namespace, paths, console, record, log, started: datetime, checker) -> int:
     from pipeline import problems as pr
     from pipeline.paths import Paths
     from pipeline.quarters import label
@@ -177,7 +190,7 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
         outcome = None
     else:
         outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress,
-                                  publish=args.publish)
+                                  publish=args.publish, checker=checker)
         inputs = outcome.checked
     console.end_progress()
     counts = inputs.counts

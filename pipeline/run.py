@@ -186,22 +186,38 @@ def qa_record_folder(outputs: Path, quarter: pd.Period, when: datetime, demo: bo
     """Where great-expectations' Data Docs for a run go: one folder per run, beside the archive."""
     from pipeline.quarters import file_label
 
-    return outputs / "qa record" / (file_label(quarter) + (" (DEMO)" if demo else "")) / f"{when:%Y-%m-%d %H%M%S}"
+    from pipeline.safe import unused_folder
+
+    return unused_folder(outputs / "qa record" / (file_label(quarter) + (" (DEMO)" if demo else ""))
+                         / f"{when:%Y-%m-%d %H%M%S}")
 
 
 def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, quarter: pd.Period | None = None,
                     allow_errors: bool = False, demo: bool = False,
-                    progress: Callable[[str], None] | None = None, publish: bool = False) -> Outcome:
+                    progress: Callable[[str], None] | None = None, publish: bool = False,
+                    checker=None) -> Outcome:
     """Check the inputs; if they are usable, compute, rate and write the scorecard, then save history.
 
     The workbook, the input archive and the history are staged and moved into place together
     only when all of them are written, so a run that fails changes none of them.
     """
+    from pipeline.quality import Checker
+
+    checker = checker or Checker()  # great-expectations is imported in a worker while the inputs are read
+    try:
+        return _build(paths, config, when, today, quarter, allow_errors, demo, progress, publish, checker)
+    finally:
+        checker.close()
+
+
+def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: pd.Period | None,
+           allow_errors: bool, demo: bool, progress: Callable[[str], None] | None, publish: bool,
+           checker) -> Outcome:
     from pipeline.archive import archive_folder, fill_archive
     from pipeline.history import load_history, merge_history, save_history
     from pipeline.measures import compute_measures
     from pipeline.privacy import feedback_quotes
-    from pipeline.quality import check_expectations, expectation_problems
+    from pipeline.quality import expectation_problems
     from pipeline.quarters import columns_for, last_day
     from pipeline.rate import rate_actions, rate_measures
     from pipeline.safe import Staged
@@ -238,8 +254,8 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
 
         def run_checks(folder: Path) -> None:
             nonlocal expectations
-            expectations = check_expectations(rated, scorecard, results.alternatives, quarters, config.expectations,
-                                              docs_dir=folder)
+            expectations = checker.check(rated, scorecard, results.alternatives, quarters, config.expectations,
+                                         docs_dir=folder)
 
         staged.add_folder(qa_folder, run_checks)
         clock.lap("qa")

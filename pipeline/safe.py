@@ -38,6 +38,15 @@ def _temp_beside(target: Path) -> Path:
     return Path(name)
 
 
+def unused_folder(folder: Path) -> Path:
+    """The folder, or 'folder (2)', '(3)'... if a run in the same second already made it."""
+    candidate, n = folder, 1
+    while candidate.exists():
+        n += 1
+        candidate = folder.with_name(f"{folder.name} ({n})")
+    return candidate
+
+
 def alternative_name(target: Path) -> Path:
     """'CE scorecard Q2 2025-26 (new copy 1).xlsx': clearly not the one open in Excel."""
     for n in range(1, 1000):

@@ -9,7 +9,13 @@ import openpyxl
 import pytest
 
 from pipeline.contract import Contract, load_contract
+from pipeline.quality import import_great_expectations
 from pipeline.run import CheckedInputs, check_inputs
+
+# great-expectations is imported once for the whole session, so that runs built in this process
+# check their figures here rather than each starting a worker that imports it again (see
+# pipeline.quality.Checker; runs started as commands still use the worker).
+import_great_expectations()
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

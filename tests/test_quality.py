@@ -22,7 +22,7 @@ from pipeline.demo import write_demo_inputs
 from pipeline.history import load_history, merge_history
 from pipeline.measures import compute_measures
 from pipeline.paths import Paths
-from pipeline.quality import COLUMNS, _raised, check_expectations, load_suite
+from pipeline.quality import COLUMNS, Checker, _raised, check_expectations, load_suite
 from pipeline.quarters import columns_for, label, parse_label
 from pipeline.rate import rate_measures
 from pipeline.run import check_inputs, present_columns
@@ -411,3 +411,49 @@ def test_exception_inside_great_expectations_is_reported() -> None:
     assert _raised({"raised_exception": False, "exception_message": None}) is None
     assert _raised({"metric id": {"raised_exception": True, "exception_message": "no such column"}}) == "no such column"
     assert _raised(None) is None
+
+
+# --------------------------------------------------------------------------- the worker process
+
+def test_the_worker_gives_the_same_results_and_writes_the_docs(demo: Demo, baseline: pd.DataFrame,
+                                                              tmp_path: Path) -> None:
+    checker = Checker(worker=True)
+    assert checker._process is not None
+    try:
+        results = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters,
+                                SUITE, tmp_path / "docs")
+    finally:
+        checker.close()
+    pd.testing.assert_frame_equal(results, baseline)
+    assert (tmp_path / "docs" / "index.html").is_file()
+
+
+def test_an_error_in_the_worker_is_raised_in_the_run(demo: Demo, tmp_path: Path) -> None:
+    path = broken(tmp_path, "    tolerance_percent: 5", "    tolerence_percent: 5")
+    checker = Checker(worker=True)
+    try:
+        with pytest.raises(ConfigError, match="tolerence_percent"):
+            checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters, path)
+    finally:
+        checker.close()
+
+
+def test_without_a_worker_the_checks_run_here(demo: Demo, baseline: pd.DataFrame, monkeypatch) -> None:
+    import multiprocessing
+
+    def refuse(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(multiprocessing, "get_context", refuse)
+    checker = Checker(worker=True)
+    assert checker._process is None
+    results = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters, SUITE)
+    pd.testing.assert_frame_equal(results, baseline)
+
+
+def test_a_worker_that_dies_is_replaced_by_checking_here(demo: Demo, baseline: pd.DataFrame) -> None:
+    checker = Checker(worker=True)
+    checker._process.kill()
+    checker._process.join()
+    results = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters, SUITE)
+    pd.testing.assert_frame_equal(results, baseline)
