@@ -506,6 +506,12 @@ def import_great_expectations() -> None:
 def _serve(conn: Any) -> None:
     """The worker process: import great-expectations straight away (it takes seconds), then run
     the one check it is sent and send back the results or the error."""
+    import multiprocessing
+
+    # A spawned process makes 'spawn' its own default, and libraries that create locks as they are
+    # imported (tqdm) then leave named semaphores that Python warns about on the console when the
+    # worker is stopped; the platform's usual default (fork on Linux) does not name them.
+    multiprocessing.set_start_method(None, force=True)
     import_great_expectations()
     try:
         job = conn.recv()
