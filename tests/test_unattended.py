@@ -49,7 +49,9 @@ def test_a_scheduled_style_run_from_another_folder_with_no_console_records_its_s
                           cwd=elsewhere, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(done.stdout.strip().splitlines()) == 1  # quiet: one line
+    assert done.stderr == ""  # nothing from the checks' worker process or its libraries either
     record = last_run(home / "outputs")
+    assert Path(record["qa_record"]).is_file()
     assert (record["status"], record["exit_code"], record["quarter"]) == ("built", 0, "Q2 2025/26")
     assert Path(record["workbook"]) == home / "outputs" / "CE scorecard Q2 2025-26.xlsx"
     assert openpyxl.load_workbook(record["workbook"])["Scorecard"] is not None
