@@ -12,7 +12,10 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -100,33 +103,74 @@ def locate(findings: pd.DataFrame, locations: pd.DataFrame, personal: frozenset[
     (dicts of contract column -> letter / heading as found).
     personal: (table, column) pairs whose values identify a child: a record points at the
     cell but never repeats the value, so logs and reports carry no identifiers.
+
+    Built column by column, so that a file with an error on every row costs little more than
+    reading it: the place, letter, heading and privacy of a cell are worked out once per
+    (location, column), and the words of each record are joined as whole columns.
     """
     if findings.empty:
         return frame()
     loc = locations.set_index("loc")
     merged = findings.join(loc[["file", "sheet", "table", "letters", "headings"]], on="_loc")
-    letters = [lt.get(col, "") for lt, col in zip(merged["letters"], merged["column"], strict=True)]
+    codes, pairs = _pairs(merged["_loc"], merged["column"])
+    info = pd.DataFrame([(loc.at[place, "letters"].get(col, ""), loc.at[place, "headings"].get(col, col),
+                          (loc.at[place, "table"], col) in personal,
+                          where(loc.at[place, "file"], loc.at[place, "sheet"])) for place, col in pairs],
+                        columns=["letter", "heading", "hidden", "place"]).take(codes)
     # Read like the sheet: top to bottom, left to right.
     order = pd.DataFrame({"loc": merged["_loc"].to_numpy(), "row": merged["_row"].to_numpy(),
-                          "width": [len(x) for x in letters], "letter": letters}).sort_values(["loc", "row", "width", "letter"]).index
+                          "width": info["letter"].str.len().to_numpy(dtype="int64"),
+                          "letter": info["letter"].to_numpy(dtype=object)}).sort_values(["loc", "row", "width", "letter"]).index
     merged = merged.iloc[order].reset_index(drop=True)
-    letters = [letters[i] for i in order]
-    headings = [hd.get(col, col) for hd, col in zip(merged["headings"], merged["column"], strict=True)]
-    cells = [f"{lt}{row}" if lt else f"row {row}" for lt, row in zip(letters, merged["_row"], strict=True)]
-    values = merged["value"].map(show_value)
-    hidden = pd.Series([(t, c) in personal for t, c in zip(merged["table"], merged["column"], strict=True)], index=values.index)
-    values = values.mask(hidden & values.ne(""), HIDDEN)
-    places = [where(f, s, c) for f, s, c in zip(merged["file"], merged["sheet"], cells, strict=True)]
-    found = ["is blank" if v == "" else ("has a value that is not right" if v == HIDDEN else f"has '{v}'") for v in values]
-    messages = [
-        f"{p} ({h}) {fd}; expected {e}." for p, h, fd, e in zip(places, headings, found, merged["expected"], strict=True)
-    ]
-    return pd.DataFrame({
-        "severity": merged["severity"].to_numpy(), "file": merged["file"].to_numpy(),
-        "sheet": merged["sheet"].to_numpy(), "cell": cells, "column": headings, "value": values.to_numpy(),
-        "expected": merged["expected"].to_numpy(), "message": messages, "source": merged["table"].to_numpy(),
-        "check": merged["check"].to_numpy(),
+    info = info.iloc[order].reset_index(drop=True)
+    letters, headings = info["letter"].astype("string"), info["heading"].astype("string")
+    rows = merged["_row"].astype(str).astype("string")
+    cells = _join(letters, rows).where(letters.ne(""), _join("row ", rows))
+    values = _shown_values(merged["value"])
+    values = values.mask(info["hidden"].to_numpy(bool) & values.ne(""), HIDDEN)
+    found = _join("has '", values, "'").where(values.ne("") & values.ne(HIDDEN), values.map(
+        {"": "is blank", HIDDEN: "has a value that is not right"}).astype("string"))
+    messages = _join(info["place"].astype("string"), ", cell ", cells, " (", headings, ") ", found, "; expected ",
+                     _as_text(merged["expected"]), ".")
+    out = pd.DataFrame({
+        "severity": merged["severity"], "file": merged["file"], "sheet": merged["sheet"], "cell": cells,
+        "column": headings, "value": values, "expected": merged["expected"], "message": messages,
+        "source": merged["table"], "check": merged["check"],
     })[COLUMNS]
+    return out.astype("str")  # plain text columns, as every other problem record has
+
+
+def _pairs(places: pd.Series, columns: pd.Series) -> tuple[np.ndarray, list[tuple[object, object]]]:
+    """Codes of each (location, column) pair, and the distinct pairs (factorised as whole numbers)."""
+    place_codes, place_values = pd.factorize(places)
+    column_codes, column_values = pd.factorize(columns)
+    codes, combined = pd.factorize(place_codes.astype("int64") * max(len(column_values), 1) + column_codes)
+    width = max(len(column_values), 1)
+    return codes, [(place_values[c // width], column_values[c % width]) for c in combined.tolist()]
+
+
+def _join(*parts: pd.Series | str) -> pd.Series:
+    """Text columns (or fixed words) joined row by row, in one pass."""
+    index = next(p.index for p in parts if isinstance(p, pd.Series))
+    text = pa.large_string()
+    arrays = [pa.array(p, from_pandas=True).cast(text) if isinstance(p, pd.Series) else pa.scalar(p, text)
+              for p in parts]
+    return pd.Series(pd.array(pc.binary_join_element_wise(*arrays, pa.scalar("", text)), dtype="string"),
+                     index=index)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """str() of every value (as an f-string would put it), worked out once per distinct value."""
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=False)
+    return pd.Series([str(v) for v in distinct], dtype="string").take(codes).reset_index(drop=True)
+
+
+def _shown_values(values: pd.Series) -> pd.Series:
+    """`show_value` of every value: vectorised when the values are text (as cells are read), else one by one."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        text = values.astype("string")
+        return text.where(text.str.len() <= 80, text.str.slice(0, 77) + "...").fillna("")
+    return values.map(show_value).astype("string")
 
 
 def console_table(problems: pd.DataFrame, limit: int = 40, width: int = 100) -> str:
