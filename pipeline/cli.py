@@ -17,6 +17,7 @@ EXIT_BUG = 1  # Python's own code for an unexpected error (a traceback is shown)
 EXIT_USAGE = 2  # the command line itself was wrong
 EXIT_WARNINGS = 3  # built, but with warnings worth reading
 EXIT_INPUT_ERRORS = 4  # the inputs have errors: nothing was built
+LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error report lists every one
 EXIT_CONFIG = 5  # a configuration file (schemas/*.yaml) is wrong
 EXIT_LOCKED = 6  # the output is open in Excel, or another run is in progress
 
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("folder", nargs="?", type=Path, help="for 'templates': the folder to write them to")
     parser.add_argument("--demo", action="store_true",
                         help="use the bundled demo inputs (also written to outputs/demo-inputs/)")
-    parser.add_argument("--quarter", type=_quarter, metavar='"Q3 2024/25"',
+    parser.add_argument("--quarter", metavar='"Q3 2024/25"',
                         help="the quarter to report (default: the latest complete quarter that has data)")
     parser.add_argument("--inputs", type=Path, help="folder of input files (default: inputs/)")
     parser.add_argument("--outputs", type=Path, help="folder for the scorecard and reports (default: outputs/)")
@@ -72,7 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.checker = None
+    if args.command == "run":  # start importing great-expectations now, beside the rest of the run
+        from pipeline.checker import Checker
+
+        args.checker = Checker()
+    try:
+        return _main(parser, args)
+    finally:
+        if args.checker is not None:
+            args.checker.close()
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.quarter is not None:  # read here, not by argparse, so pandas loads after the worker starts
+        try:
+            args.quarter = _quarter(args.quarter)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"argument --quarter: {exc}")
     from pipeline.config import ConfigError
     from pipeline.console import Console
     from pipeline.paths import Paths
@@ -152,19 +172,6 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 
 
 def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
-    checker = None
-    if args.command == "run":  # start importing great-expectations now, beside the rest of the run
-        from pipeline.quality import Checker
-
-        checker = Checker()
-    try:
-        return _run_checked(args, paths, console, record, log, started, checker)
-    finally:
-        if checker is not None:
-            checker.close()
-
-
-def _run_checked(args: argparse.Namespace, paths, console, record, log, started: datetime, checker) -> int:
     from pipeline import problems as pr
     from pipeline.paths import Paths
     from pipeline.quarters import label
@@ -190,7 +197,7 @@ def _run_checked(args: argparse.Namespace, paths, console, record, log, started:
         outcome = None
     else:
         outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress,
-                                  publish=args.publish, checker=checker)
+                                  publish=args.publish, checker=args.checker)
         inputs = outcome.checked
     console.end_progress()
     counts = inputs.counts
@@ -199,8 +206,11 @@ def _run_checked(args: argparse.Namespace, paths, console, record, log, started:
     record.seconds = dict(inputs.clock.stages)
     for file in inputs.files:
         log.info("input %s sha256 %s (%d bytes)", file.name, file.sha256, file.size)
-    for message in inputs.problems.loc[inputs.problems["severity"] != "info", "message"]:
+    logged = inputs.problems.loc[inputs.problems["severity"] != "info", "message"]
+    for message in logged.iloc[:LOGGED_PROBLEMS]:
         log.warning(message)
+    if len(logged) > LOGGED_PROBLEMS:  # the error report has them all
+        log.warning("... and %d more problems, listed in the error report", len(logged) - LOGGED_PROBLEMS)
 
     shown = inputs.problems if args.verbose else inputs.problems[inputs.problems["severity"] != "info"]
     if len(shown):

@@ -26,7 +26,8 @@ def write_problem_sheet(book: xlsxwriter.Workbook, name: str, problems: pd.DataF
         sheet.set_column(col, col, width, wrap)
     for row, record in enumerate(problems[[c for c, _, _ in REPORT_COLUMNS]].itertuples(index=False), start=1):
         for col, value in enumerate(record):
-            sheet.write_string(row, col, "" if value is None else str(value))
+            if value is not None and value != "":
+                sheet.write_string(row, col, str(value))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(problems), 1), len(REPORT_COLUMNS) - 1)
     sheet.set_landscape()
@@ -40,7 +41,10 @@ def write_error_report(problems: pd.DataFrame, outputs: Path, when: datetime) ->
     target = outputs / "error reports" / f"Input problems {when:%Y-%m-%d %H%M%S}.xlsx"
 
     def write(path: Path) -> None:
-        book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        # Rows are written in order, so they can be streamed: a report of a million problems
+        # then needs little memory.
+        book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                               "constant_memory": True})
         book.set_properties({"title": "Input problems", "subject": f"Run of {when:%d/%m/%Y %H:%M}"})
         write_problem_sheet(book, "Problems", problems)
         book.close()

@@ -201,7 +201,7 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
     The workbook, the input archive and the history are staged and moved into place together
     only when all of them are written, so a run that fails changes none of them.
     """
-    from pipeline.quality import Checker
+    from pipeline.checker import Checker
 
     checker = checker or Checker()  # great-expectations is imported in a worker while the inputs are read
     try:

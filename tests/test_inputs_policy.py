@@ -153,3 +153,28 @@ def test_a_named_quarter_is_reported_and_a_bad_one_is_refused(tmp_path, demo_inp
     assert [c.value for c in book["Scorecard"][1]][2:6] == ["Q4 2023/24", "Q1 2024/25", "Q2 2024/25", "Q3 2024/25"]
     done = cli("--inputs", str(demo_inputs), "--outputs", str(outputs), "--quarter", "Q5 2024/25")
     assert done.returncode == 2 and "is not a quarter such as Q3 2024/25" in done.stderr
+
+
+def test_the_log_lists_the_first_problems_and_the_error_report_all_of_them(tmp_path, demo_inputs, monkeypatch):
+    """A return with thousands of bad cells must not flood the log: it names the first ones and
+    says how many more the error report lists."""
+    from pipeline import cli as cli_module
+
+    monkeypatch.setattr(cli_module, "LOGGED_PROBLEMS", 2)
+    folder = tmp_path / "broken"
+    shutil.copytree(demo_inputs, folder)
+    book = openpyxl.load_workbook(folder / "Evolve CE data Q2 2025-26.xlsx")
+    sheet = book["Risk assessments"]
+    row, col = _heading_cell(sheet, "Risk level")
+    for i in range(1, 6):
+        sheet.cell(row + i, col).value = "Extreme"
+    book.save(folder / "Evolve CE data Q2 2025-26.xlsx")
+    outputs = tmp_path / "outputs"
+    assert main(["validate", "--inputs", str(folder), "--outputs", str(outputs), "--quiet"]) == 4
+    log = (outputs / "logs" / "pipeline.log").read_text(encoding="utf-8")
+    assert log.count("'Extreme'") == 2
+    assert "... and 3 more problems, listed in the error report" in log
+    report = openpyxl.load_workbook(next((outputs / "error reports").glob("Input problems*.xlsx")))["Problems"]
+    found = [r for r in report.iter_rows(min_row=2, values_only=True) if r[5] == "Extreme"]
+    assert len(found) == 5 and {r[3] for r in found} == {f"{openpyxl.utils.get_column_letter(col)}{row + i}"
+                                                          for i in range(1, 6)}

@@ -22,7 +22,8 @@ from pipeline.demo import write_demo_inputs
 from pipeline.history import load_history, merge_history
 from pipeline.measures import compute_measures
 from pipeline.paths import Paths
-from pipeline.quality import COLUMNS, Checker, _raised, check_expectations, load_suite
+from pipeline.checker import Checker
+from pipeline.quality import COLUMNS, _raised, check_expectations, load_suite
 from pipeline.quarters import columns_for, label, parse_label
 from pipeline.rate import rate_measures
 from pipeline.run import check_inputs, present_columns
