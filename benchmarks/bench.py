@@ -135,21 +135,8 @@ def _fast_workbook_class():
                                       "created": demo.CREATED})
             self._formats = {}
 
-        def sheet(self, name, frame, *, titles=(), total=None, date_format=demo.DATE_FORMAT, formats=None):
-            sheet = self.book.add_worksheet(name)
-            row = 0
-            for title in titles:
-                sheet.write_string(row, 0, title, self.fmt(bold=True, font_size=12))
-                row += 2
-            header = self.fmt(bold=True, text_wrap=True, valign="top", bottom=1)
-            column_formats = []
-            for col, heading in enumerate(frame.columns):
-                sheet.write_string(row, col, str(heading), header)
-                number_format = (formats or {}).get(heading)
-                column_formats.append(self.fmt(num_format=number_format) if number_format is not None else None)
-                sheet.set_column(col, col, min(max(len(str(heading)) + 2, 12), 45))
-            first_data_row = row + 1
-            dates = self.fmt(num_format=date_format)
+        def rows(self, sheet, frame, row, column_formats, dates):
+            """Column by column into lists first: much faster than a row of Python objects at a time."""
             columns = [_column_cells(sheet, frame.iloc[:, i], column_formats[i], dates) for i in range(frame.shape[1])]
             for r in range(len(frame)):
                 row += 1
@@ -157,12 +144,7 @@ def _fast_workbook_class():
                     value = values[r]
                     if value is not None:
                         write(row, col, value, fmt)
-            if total is not None:
-                row += 1
-                sheet.write_string(row, 0, total, self.fmt(bold=True))
-                for col in range(1, frame.shape[1]):
-                    sheet.write_number(row, col, int(pd.to_numeric(frame.iloc[:, col]).sum()), self.fmt(bold=True))
-            sheet.freeze_panes(first_data_row, 0)
+            return row
 
     def _column_cells(sheet, series, number_format, dates):
         """(values with None for blanks, writer, format) for one column."""

@@ -994,17 +994,22 @@ class _Workbook:
             column_formats.append(self.fmt(num_format=number_format) if number_format is not None else None)
             sheet.set_column(col, col, min(max(len(str(heading)) + 2, 12), 45))
         first_data_row = row + 1
-        dates = self.fmt(num_format=date_format)
-        for values in frame.itertuples(index=False):
-            row += 1
-            for col, value in enumerate(values):
-                _write_cell(sheet, row, col, value, column_formats[col], dates)
+        row = self.rows(sheet, frame, row, column_formats, self.fmt(num_format=date_format))
         if total is not None:
             row += 1
             sheet.write_string(row, 0, total, self.fmt(bold=True))
             for col in range(1, frame.shape[1]):
                 sheet.write_number(row, col, int(pd.to_numeric(frame.iloc[:, col]).sum()), self.fmt(bold=True))
         sheet.freeze_panes(first_data_row, 0)
+
+    def rows(self, sheet: Worksheet, frame: pd.DataFrame, row: int, column_formats: list[Format | None],
+             dates: Format) -> int:
+        """The data rows below the header row `row`; the last row written."""
+        for values in frame.itertuples(index=False):
+            row += 1
+            for col, value in enumerate(values):
+                _write_cell(sheet, row, col, value, column_formats[col], dates)
+        return row
 
 
 def _write_cell(sheet: Worksheet, row: int, col: int, value: object, number_format: Format | None,
