@@ -8,7 +8,6 @@ so a scheduled run that failed can be noticed.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,9 +16,10 @@ EXIT_BUG = 1  # Python's own code for an unexpected error (a traceback is shown)
 EXIT_USAGE = 2  # the command line itself was wrong
 EXIT_WARNINGS = 3  # built, but with warnings worth reading
 EXIT_INPUT_ERRORS = 4  # the inputs have errors: nothing was built
-LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error report lists every one
 EXIT_CONFIG = 5  # a configuration file (schemas/*.yaml) is wrong
 EXIT_LOCKED = 6  # the output is open in Excel, or another run is in progress
+
+LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error report lists every one
 
 EXIT_CODES_HELP = """exit codes:
   0  done, no problems
@@ -97,7 +97,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from pipeline.console import Console
     from pipeline.paths import Paths
     from pipeline.run import NothingToReport
-    from pipeline.runlog import RunRecord, close_log, open_log, write_last_run
+    from pipeline.runlog import RunRecord, close_log, open_log
     from pipeline.safe import OutputLocked, RunInProgress, RunLock
 
     console = Console(args.quiet, args.verbose)
@@ -174,6 +174,7 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
     from pipeline import problems as pr
     from pipeline.paths import Paths
+    from pipeline.quality import failed_count
     from pipeline.quarters import label
     from pipeline.report import write_error_report
     from pipeline.run import build_scorecard, check_inputs
@@ -233,19 +234,16 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     record.workbook = str(outcome.workbook)
     record.archive = str(outcome.archive or "")
     record.qa_record = str(outcome.qa_record or "")
-    failed = outcome.data.expectations
-    failed = int((failed["result"] == "failed").sum()) if len(failed) else 0
-    console.say(f"Checks on the figures: {failed} of {len(outcome.data.expectations)} need a look (see the Data quality sheet). "
-                f"QA record: {outcome.qa_record}")
+    console.say(f"Checks on the figures: {failed_count(outcome.data.expectations)} of {len(outcome.data.expectations)} "
+                f"need a look (see the Data quality sheet). QA record: {outcome.qa_record}")
     record.published = str(outcome.published or "")
     if outcome.published:
         console.say(f"Publishable copy: {outcome.published}")
     if outcome.locked:
         record.status = "locked"
         record.message = "a workbook was open in Excel; the new one was saved under another name"
-        moved = [p for p in (outcome.workbook, outcome.published) if p is not None and "(new copy" in p.name]
         console.result(f"Scorecard for {record.quarter} built, but the usual file is open in Excel, so it was saved as "
-                       f"{' and '.join(str(p) for p in moved)}. {summary}.")
+                       f"{' and '.join(str(p) for p in outcome.moved)}. {summary}.")
         return EXIT_LOCKED
     warned = counts["warning"] or counts["error"]
     record.status = "built_with_warnings" if warned else "built"

@@ -477,6 +477,11 @@ def check_expectations(figures: pd.DataFrame, scorecard: pd.DataFrame, alternati
     return results.sort_values(["_check", "_ref", "_quarter"], kind="stable")[COLUMNS].reset_index(drop=True)
 
 
+def failed_count(results: pd.DataFrame | None) -> int:
+    """How many check results failed (none when the checks did not run)."""
+    return int(results["result"].eq(FAILED).sum()) if results is not None and len(results) else 0
+
+
 def expectation_problems(results: pd.DataFrame) -> pd.DataFrame:
     """Each failed expectation as a warning in the run's problem list, so it is counted, logged
     and sorted with the rest; it points at the measure and quarter, as there is no input cell."""

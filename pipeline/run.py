@@ -79,11 +79,15 @@ class Outcome:
     checked: CheckedInputs
     data: ScorecardData | None = None
     workbook: Path | None = None
-    locked: bool = False  # the workbook was open in Excel: saved under another name
+    moved: list[Path] = field(default_factory=list)  # files open in Excel, so saved under another name
     archive: Path | None = None
     qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
     published: Path | None = None  # the publishable copy, with --publish
     saved_figures: int = 0
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.moved)
 
 
 # --------------------------------------------------------------------------- checking
@@ -185,7 +189,6 @@ def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:
 def qa_record_folder(outputs: Path, quarter: pd.Period, when: datetime, demo: bool = False) -> Path:
     """Where great-expectations' Data Docs for a run go: one folder per run, beside the archive."""
     from pipeline.quarters import file_label
-
     from pipeline.safe import unused_folder
 
     return unused_folder(outputs / "qa record" / (file_label(quarter) + (" (DEMO)" if demo else ""))
@@ -250,14 +253,8 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     qa_folder = qa_record_folder(paths.outputs, reporting, when, demo)
     staged = Staged()
     try:
-        expectations = pd.DataFrame()
-
-        def run_checks(folder: Path) -> None:
-            nonlocal expectations
-            expectations = checker.check(rated, scorecard, results.alternatives, quarters, config.expectations,
-                                         docs_dir=folder)
-
-        staged.add_folder(qa_folder, run_checks)
+        expectations = staged.add_folder(qa_folder, lambda folder: checker.check(
+            rated, scorecard, results.alternatives, quarters, config.expectations, docs_dir=folder))
         clock.lap("qa")
         problems = pr.combine(inputs.problems, results.problems, expectation_problems(expectations))
         inputs.problems = problems
@@ -276,8 +273,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
         staged.add(target, lambda path: write_workbook(data, path), fallback=True)
         if publish:
             public = publishable_data(data, catalogue)
-            published = publishable_path(target)
-            staged.add(published, lambda path: write_workbook(public, path), fallback=True)
+            staged.add(publishable_path(target), lambda path: write_workbook(public, path), fallback=True)
         clock.lap("write")
         placed = staged.commit()  # QA record, history, archive, then the workbook (which has a fallback name)
     except BaseException:
@@ -285,9 +281,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
         raise
     clock.lap("write")
     outcome.workbook = placed[target]
+    outcome.published = placed.get(publishable_path(target))
     outcome.qa_record = placed[qa_folder] / "index.html"
-    outcome.locked = outcome.workbook != target
-    if publish:
-        outcome.published = placed[published]
-        outcome.locked |= outcome.published != published
+    outcome.moved = [where for intended, where in placed.items() if where != intended]
     return outcome

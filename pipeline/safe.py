@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 try:  # Windows
     import msvcrt
@@ -98,12 +101,13 @@ class Staged:
         self.pending.append((temp, target, fallback))
         write(temp)
 
-    def add_folder(self, target: Path, fill: Callable[[Path], None]) -> None:
-        """A new folder, filled under a temporary name and renamed into place on commit."""
+    def add_folder(self, target: Path, fill: Callable[[Path], T]) -> T:
+        """A new folder, filled under a temporary name and renamed into place on commit; returns
+        what `fill` returns."""
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         self.pending.append((temp, target, False))
-        fill(temp)
+        return fill(temp)
 
     def commit(self) -> dict[Path, Path]:
         """Move every staged file into place (a locked workbook goes under another name)."""

@@ -27,6 +27,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.quality import failed_count
 from pipeline.quarters import file_label, first_day, label, last_day
 from pipeline.report import REPORT_COLUMNS
 from pipeline.safe import OutputLocked, write_atomically
@@ -508,11 +509,6 @@ def _summary_reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -
     return row + 2
 
 
-def _failed_checks(data: ScorecardData) -> int:
-    checks = data.expectations
-    return int(checks["result"].eq("failed").sum()) if checks is not None and len(checks) else 0
-
-
 def _summary_quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     """The data-quality headline: errors, warnings, sources missing and files not used."""
     sheet.write_string(row, 0, "Data quality", st.subtitle)
@@ -525,7 +521,7 @@ def _summary_quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int
         ("Errors", int(severity.get("error", 0)), "rows with errors are left out of the measures they feed"),
         ("Warnings", int(severity.get("warning", 0)), "worth checking; the figures are built regardless"),
         ("Notes", int(severity.get("info", 0)), "for information (e.g. totals rows skipped, sheets not used)"),
-        ("Figures to check", _failed_checks(data),
+        ("Figures to check", failed_count(data.expectations),
          f"of {len(data.expectations)} checks on the figures (ranges, consistency, change on last quarter)"),
         ("Sources missing", missing, "expected tables no file supplied: their measures show No data"),
         ("Files not used", len(unused), ", ".join(unused) if unused else "every file read was used"),
@@ -911,12 +907,11 @@ def _supporting_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
 
 # The error report's columns (pipeline.report), a little narrower so a page stays readable.
 DQ_WIDTHS = (9, 30, 18, 8, 20, 18, 34, 70)
-# The expectations table under it (pipeline.quality's columns), laid over the same columns:
-# (column, heading, first and last sheet column it spans).
-# No merged cells, so the officer can select the table and sort it.
-EXPECTATION_COLUMNS = (("result", "Result", 0, 0), ("expectation", "Expectation", 1, 1), ("quarter", "Quarter", 2, 2),
-                       ("measure", "Measure", 3, 3), ("severity", "Severity", 4, 4), ("observed", "Observed", 5, 5),
-                       ("details", "Details", 6, 6))
+# Every check result, below it (pipeline.quality's columns with their headings), one per sheet
+# column and no merged cells, so the officer can select the table and sort it.
+EXPECTATION_COLUMNS = (("result", "Result"), ("expectation", "Expectation"), ("quarter", "Quarter"),
+                       ("measure", "Measure"), ("severity", "Severity"), ("observed", "Observed"),
+                       ("details", "Details"))
 
 
 def _data_quality_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
@@ -954,7 +949,7 @@ def _data_quality_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None
     if expectations is not None and not expectations.empty:
         row = _expectations_summary(sheet, st, expectations, row + 2)
         printed = row
-        row = _expectations_detail(sheet, st, expectations, row + 2, widths, data.qa_record)
+        row = _expectations_detail(sheet, st, expectations, row + 2, data.qa_record)
     sheet.print_area(0, 0, printed, last_col)
     _print_setup(sheet, data)
 
@@ -987,7 +982,7 @@ def _expectations_summary(sheet: Worksheet, st: Styles, expectations: pd.DataFra
 
 
 def _expectations_detail(sheet: Worksheet, st: Styles, expectations: pd.DataFrame, row: int,
-                         widths: Sequence[float], qa_record: Path | None) -> int:
+                         qa_record: Path | None) -> int:
     """Every check result, one per measure and quarter, below the printed area: on screen and
     sortable (no merged cells), but hundreds of lines are not worth paper."""
     sheet.write_string(row, 0, "Expectations on the measures", st.subtitle)
@@ -997,18 +992,15 @@ def _expectations_detail(sheet: Worksheet, st: Styles, expectations: pd.DataFram
     sheet.write_string(row, 0, f"Every result, one per measure and quarter ({len(expectations):,}); "
                                f"not printed.{where}", st.italic)
     row += 1
-    for _, title, first, last in EXPECTATION_COLUMNS:
-        _merged(sheet, row, first, last, title, st.head)
+    for col, (_, title) in enumerate(EXPECTATION_COLUMNS):
+        sheet.write_string(row, col, title, st.head)
     first_result = row + 1
-    table = expectations.reindex(columns=[k for k, _, _, _ in EXPECTATION_COLUMNS])
+    table = expectations.reindex(columns=[key for key, _ in EXPECTATION_COLUMNS])
     for record in table.itertuples(index=False, name=None):
         row += 1
-        height = 1
-        for value, (_, _, first, last) in zip(record, EXPECTATION_COLUMNS):
-            text = _text(value)
-            _merged(sheet, row, first, last, text, st.wrap)
-            height = max(height, _lines(text, sum(widths[first:last + 1])))
-        sheet.set_row(row, _height(height))
+        for col, value in enumerate(record):
+            _put_text(sheet, row, col, value, st.wrap)
+        _fit(sheet, row, zip(record, DQ_WIDTHS))
     sheet.conditional_format(first_result, 0, row, 0, {"type": "cell", "criteria": "==", "value": '"failed"',
                                                        "format": st.attention})
     sheet.conditional_format(first_result, 0, row, 0, {"type": "cell", "criteria": "==", "value": '"passed"',

@@ -65,3 +65,19 @@ def messages(result: CheckedInputs, severity: str | None = None) -> list[str]:
     if severity:
         found = found[found["severity"] == severity]
     return found["message"].tolist()
+
+
+def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
+    """Make `target` behave as a workbook open in Excel: Windows refuses to replace it."""
+    import os
+
+    from pipeline import safe
+
+    real_replace = os.replace
+
+    def refuse(src, dst):
+        if Path(dst) == target:
+            raise PermissionError(13, "The process cannot access the file", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(safe.os, "replace", refuse)

@@ -12,12 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import safe
 from pipeline.cli import main
 from pipeline.demo import write_demo_inputs
 from pipeline.safe import RunLock
 from pipeline.schedule import schtasks_command
-from tests.conftest import ROOT, TODAY
+from tests.conftest import ROOT, TODAY, open_in_excel
 
 T = TODAY.isoformat()
 
@@ -100,14 +99,7 @@ def test_a_workbook_open_in_excel_is_not_lost(tmp_path, demo_inputs, monkeypatch
     assert main(["--home", str(home), "--quiet", "--today", T]) == 0
     target = home / "outputs" / "CE scorecard Q2 2025-26.xlsx"
     before = target.read_bytes()
-    real_replace = os.replace
-
-    def excel_has_it_open(src, dst):
-        if Path(dst) == target:
-            raise PermissionError(13, "The process cannot access the file", str(dst))
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(safe.os, "replace", excel_has_it_open)
+    open_in_excel(monkeypatch, target)
     assert main(["--home", str(home), "--today", T]) == 6
     assert target.read_bytes() == before
     copy = home / "outputs" / "CE scorecard Q2 2025-26 (new copy 1).xlsx"

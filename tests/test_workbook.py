@@ -5,7 +5,6 @@ formula, a locked target, and a LibreOffice rendering."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -22,13 +21,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import safe
 from pipeline.demo import write_demo_inputs
 from pipeline.paths import Paths
 from pipeline.run import build_scorecard
 from pipeline.settings import load_config
 from pipeline.workbook import workbook_path, write_workbook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_in_excel
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
 
@@ -512,14 +510,7 @@ def test_text_beginning_with_equals_is_written_as_text(demo, tmp_path):
 def test_a_locked_target_gets_a_clearly_named_copy_and_the_original_is_untouched(demo, tmp_path, monkeypatch):
     target = tmp_path / "CE scorecard Q2 2025-26.xlsx"
     target.write_bytes(b"the copy someone has open in Excel")
-    real_replace = os.replace
-
-    def locked_replace(src, dst):
-        if Path(dst) == target:
-            raise PermissionError(13, "The process cannot access the file", str(dst))
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(safe.os, "replace", locked_replace)
+    open_in_excel(monkeypatch, target)
     placed, locked = write_workbook(demo.data, target)
     assert locked is True
     assert placed == tmp_path / "CE scorecard Q2 2025-26 (new copy 1).xlsx"
