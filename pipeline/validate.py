@@ -86,11 +86,11 @@ def _schema_findings(typed: pd.DataFrame, staged: pd.DataFrame, table: Table, sc
         schema.validate(typed, lazy=True, inplace=True)  # nothing is coerced: no need for pandera's copy
         return pd.DataFrame(columns=FINDING_COLUMNS)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    cases = cases[cases["index"].notna()].copy()
+        failures = exc.failure_cases
+    cases = failures[failures["index"].notna()].copy()
     if cases.empty:
         # A failure with no row (a wrong dtype) is a bug in casting, not a data problem.
-        raise RuntimeError(f"schema {schema.name} failed without a row:\n{exc.failure_cases}")
+        raise RuntimeError(f"schema {schema.name} failed without a row:\n{failures}")
     cases["index"] = cases["index"].astype("int64")
     cases["check"] = cases["check"].astype(str)
     frame_level = cases["schema_context"].eq("DataFrameSchema")
