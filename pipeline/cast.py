@@ -76,16 +76,21 @@ def parse_dates(text: pd.Series, months: bool = False) -> pd.Series:
     return out.dt.to_period("M").dt.start_time.astype("datetime64[ns]") if months else out
 
 
+# Beyond this a number cannot be held exactly (nor as a whole number): it is unreadable, not huge.
+LARGEST_WHOLE = 2**53
+
+
 def parse_integers(text: pd.Series) -> pd.Series:
     """Numbers stored as text, with thousands separators, as whole numbers (or missing)."""
     number = pd.to_numeric(text.str.replace(r"[,\s]", "", regex=True), errors="coerce")
-    whole = number.notna() & (number % 1 == 0)
+    whole = number.notna() & (number % 1 == 0) & (number.abs() < LARGEST_WHOLE)
     return number.where(whole).astype("Int64")
 
 
 def parse_number_in_text(text: pd.Series) -> pd.Series:
     """'OC1', '1 - Charged', 'Objective 2' -> the first whole number in the text."""
-    return pd.to_numeric(text.str.extract(r"(\d+)", expand=False), errors="coerce").astype("Int64")
+    digits = text.str.extract(r"(\d+)", expand=False)
+    return pd.to_numeric(digits.where(digits.str.len() <= 15), errors="coerce").astype("Int64")
 
 
 def parse_yesno(text: pd.Series) -> pd.Series:
@@ -203,5 +208,7 @@ def cast_table(staged: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, pd.Dat
                 "value": staged.loc[unread, name], "expected": expected_for(column), "check": "type",
                 "severity": "error", "index": staged.index[unread]}))
     out = pd.DataFrame(typed, index=staged.index).assign(_loc=staged["_loc"], _row=staged["_row"])
+    if "_file" in staged:
+        out["_file"] = staged["_file"]
     found = pd.concat(findings) if findings else pd.DataFrame(columns=["_loc", "_row", "column", "value", "expected", "check", "severity", "index"])
     return out, found

@@ -36,9 +36,19 @@ class Way(StrictModel):
     breakdown: str | None = None
     breakdown_by: str | None = None
     compare: bool = True  # warn where this way and the one before it both cover a quarter and differ
+    stand_in: bool = False  # counts the measure another way than its own source: marked where it is used
+    # Definitions that can be read two ways, stated as choices (see kpis.yaml and `choices`).
+    per: str | None = None  # percentage: a share of different values of this column, not of rows
+    open_on_last_day: bool = False  # open_at_quarter_end: a record ending on the quarter's last day is open then
+    step_from: Literal["first", "last"] = "first"  # median_step_down_days: timed from which higher assessment
 
     @model_validator(mode="after")
     def _keys_for_compute(self) -> Way:
+        misplaced = [key for key, compute in (("per", "percentage"), ("open_on_last_day", "open_at_quarter_end"),
+                                              ("step_from", "median_step_down_days"))
+                     if key in self.model_fields_set and self.compute != compute]
+        if misplaced:
+            raise ValueError(f"{', '.join(misplaced)} cannot be used with compute '{self.compute}'")
         wanted = []
         if self.compute in NEEDS_COLUMN and not self.column:
             wanted.append("column")
@@ -55,9 +65,28 @@ class Way(StrictModel):
         return self
 
     def columns_used(self) -> set[str]:
-        named = {self.date, self.end, self.column, self.level, self.breakdown, self.breakdown_by}
+        named = {self.date, self.end, self.column, self.level, self.breakdown, self.breakdown_by, self.per}
         named |= set(self.where) | set(self.where_any) | set(self.numerator)
         return {c for c in named if c}
+
+
+    def choices(self, headers: dict[str, str]) -> list[str]:
+        """The definition's choices in words, for the Definitions sheet (`headers`: column -> heading)."""
+        if self.compute == "percentage":
+            if self.per:
+                what = headers.get(self.per, self.per).lower()
+                return [f"Counted per {what} (per: {self.per}): each {what} counts once, and in the numerator when "
+                        "any of its rows in the quarter matches. Without 'per', every row counts."]
+            return ["Counted per row (per: null): every row counts once."] if "per" in self.model_fields_set else []
+        if self.compute == "open_at_quarter_end":
+            return [f"A record that ends on the quarter's last day {'is' if self.open_on_last_day else 'is not'} counted "
+                    f"as open on that day (open_on_last_day: {str(self.open_on_last_day).lower()})."]
+        if self.compute == "median_step_down_days":
+            which = {"first": "first assessment at the higher level",
+                     "last": "last assessment at the higher level before the step down"}[self.step_from]
+            return [f"Each step down is timed from the child's {which} (step_from: {self.step_from}; the other choice "
+                    f"is {'last' if self.step_from == 'first' else 'first'})."]
+        return []
 
 
 class Measure(StrictModel):
@@ -98,6 +127,7 @@ class Objective(StrictModel):
 
 class Catalogue(StrictModel):
     version: int
+    breakdown_lines: int = Field(default=10, ge=2, le=50)  # a breakdown's categories; the rest are "Other"
     objectives: dict[str, Objective]
     measures: list[Measure]
 

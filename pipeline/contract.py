@@ -90,6 +90,9 @@ class Column(StrictModel):
             raise ValueError(f"synonyms point at values that are not in 'values': {', '.join(unknown)}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("'min' is larger than 'max'")
+        if self.type == "integer" and self.max is None:
+            raise ValueError("a whole-number column needs 'max': the largest believable value for one cell "
+                             "(a value above it is refused as an input error)")
         return self
 
     @cached_property
@@ -124,12 +127,14 @@ class Table(StrictModel):
     signature: list[str] = Field(default_factory=list)
     optional: bool = False  # no warning when no file supplies it
     alternatives: list[str] = Field(default_factory=list)  # other tables that can stand in for it
+    same_record: list[str] = Field(default_factory=list)  # what identifies a record sent in two files
+    end_column: str | None = None  # the table lists records open at any time in its period
     columns: dict[str, Column]
 
     @model_validator(mode="after")
     def _columns_exist(self) -> Table:
-        named = [self.date_column] if self.date_column else []
-        named += self.unique_together
+        named = [c for c in (self.date_column, self.end_column) if c]
+        named += self.unique_together + self.same_record
         named += [c for r in self.rules for c in (r.column, r.other)]
         missing = sorted({c for c in named if c not in self.columns})
         if missing:
@@ -147,6 +152,14 @@ class Table(StrictModel):
     @property
     def required_columns(self) -> list[str]:
         return [name for name, col in self.columns.items() if col.required]
+
+    @property
+    def record_key(self) -> list[str]:
+        """The columns that make two rows the same record (empty: the whole row)."""
+        if self.same_record:
+            return list(self.same_record)
+        unique = [name for name, col in self.columns.items() if col.unique]
+        return unique[:1] or list(self.unique_together)
 
 
 class Template(StrictModel):

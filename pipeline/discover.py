@@ -23,6 +23,7 @@ class InputFile:
     size: int
     modified: datetime
     sha256: str
+    copy_of: str = ""  # the earlier file with the same bytes: this one is listed, never read
 
     @property
     def suffix(self) -> str:
@@ -41,9 +42,12 @@ def discover_files(inputs: Path) -> tuple[list[InputFile], pd.DataFrame]:
     """Every spreadsheet under `inputs`, in a stable order, and notes on what was skipped.
 
     Subfolders are searched too (officers file returns by agency); hidden folders are not.
+    A file with the same bytes as an earlier one (a return saved or copied twice) is kept in
+    the list, marked as a copy, so that it is shown but never read: its rows would count twice.
     """
     found: list[InputFile] = []
     notes: list[dict[str, str]] = []
+    by_hash: dict[str, str] = {}  # SHA-256 -> the first file with those bytes
     if not inputs.is_dir():
         notes.append(pr.problem("error", f"The inputs folder {inputs} does not exist.", check="no_inputs"))
         return found, pr.frame(notes)
@@ -72,5 +76,12 @@ def discover_files(inputs: Path) -> tuple[list[InputFile], pd.DataFrame]:
                 "warning", f"{name}: could not be opened ({exc.strerror}). If it is open in another program, close it and run again.",
                 file=name, check="unreadable"))
             continue
-        found.append(InputFile(path, name, stat.st_size, datetime.fromtimestamp(stat.st_mtime), digest))
+        first = by_hash.setdefault(digest, name) if stat.st_size else name  # empty files are reported as empty
+        first = "" if first == name else first
+        if first:
+            notes.append(pr.problem(
+                "warning", f"{name}: not read; it is the same file as {first} (identical contents), so its rows "
+                "would count twice. Take one of the two out of the inputs folder.",
+                file=name, value=first, check="same_file"))
+        found.append(InputFile(path, name, stat.st_size, datetime.fromtimestamp(stat.st_mtime), digest, first))
     return found, pr.frame(notes)

@@ -1,10 +1,10 @@
 """Computing every measure, per financial quarter, from the rows that passed their checks.
 
 Each computation is a plain vectorised function registered by the name the catalogue uses.
-A quarter gets a figure only when the table covers it (its dates span the quarter, or for
-monthly returns it has a month in it): a quarter outside that span is "No data", never a
-false zero. Every figure keeps its numerator and denominator, how many rows it came from,
-and which files held them.
+A quarter gets a figure only when its table covers the whole quarter (pipeline.coverage): a
+quarter no return covers is "No data" and one a return covers in part is "Incomplete", never a
+false zero or a silent partial sum. Every figure keeps its numerator and denominator, the rows
+it was computed from (file, sheet and Excel row: its lineage) and the source it came from.
 """
 
 from __future__ import annotations
@@ -19,11 +19,18 @@ import pandas as pd
 from pipeline import problems as pr
 from pipeline.catalogue import Catalogue, Measure, Way
 from pipeline.contract import Contract
+from pipeline.coverage import FULL, NONE, PARTIAL, Coverage, cover
+from pipeline.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR
 from pipeline.quarters import FREQ, label, last_day, quarter_of
+from pipeline.rounding import half_away
 
 VALUE_COLUMNS = ["ref", "quarter", "value", "numerator", "denominator", "secondary", "rows", "status",
-                 "reason", "detail", "table", "files"]
+                 "reason", "detail", "table", "files", "stand_in"]
+LINEAGE_COLUMNS = ["ref", "quarter", "_loc", "_row", "part"]
 COUNTING = {"count", "sum", "distinct_count", "distinct_with_at_least", "count_and_sum"}
+OK, NO_FIGURE, INCOMPLETE = "ok", "no_data", "incomplete"
+UNCOVERED = "uncovered"  # while choosing between ways: this way does not cover the quarter (then "no_data")
+STEP_FROM, STEP_TO = "the higher-level assessment", "the lower-level assessment"
 
 
 @dataclass
@@ -34,6 +41,7 @@ class Results:
     gaps: dict[str, str] = field(default_factory=dict)  # ref -> why quarters outside coverage have no data
     problems: pd.DataFrame = field(default_factory=pr.frame)
     alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)  # every source's figure, chosen or not
+    lineage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINEAGE_COLUMNS))
 
 
 # --------------------------------------------------------------------------- filters
@@ -69,134 +77,137 @@ def matching(frame: pd.DataFrame, where: dict[str, Any], where_any: dict[str, An
     return mask
 
 
-# --------------------------------------------------------------------------- coverage
-
-def coverage(frame: pd.DataFrame, way: Way, monthly: bool, quarter: pd.Series | None = None) -> pd.PeriodIndex:
-    """The quarters a table speaks for (`quarter`: each row's quarter, if already known)."""
-    quarters = (quarter_of(frame[way.date]) if quarter is None else quarter).dropna()
-    if quarters.empty:
-        return pd.PeriodIndex([], freq=FREQ)
-    if monthly:
-        return pd.PeriodIndex(sorted(quarters.unique()), freq=FREQ)
-    return pd.period_range(quarters.min(), quarters.max(), freq=FREQ)
-
-
-def snapshot_coverage(frame: pd.DataFrame, way: Way) -> pd.PeriodIndex:
-    """Quarters that an extract of 'everything open at any time in the period' speaks for.
-
-    A plan that ended inside the period is in the extract, so the earliest end date bounds
-    the period's start: quarters from that one to the quarter of the latest date are covered.
-    """
-    starts, ends = frame[way.date].dropna(), frame[way.end].dropna()
-    if starts.empty:
-        return pd.PeriodIndex([], freq=FREQ)
-    latest = max(starts.max(), ends.max()) if len(ends) else starts.max()
-    earliest = ends.min() if len(ends) else latest
-    return pd.period_range(pd.Period(earliest, FREQ), pd.Period(latest, FREQ), freq=FREQ)
-
-
 # --------------------------------------------------------------------------- computations
-# Each takes the rows that match (with their quarter in `_q`) and the Way, and returns a
-# frame indexed by quarter with any of: value, numerator, denominator, secondary.
+# Each takes the rows that match (with their quarter in `_q`) and the Way, and returns a frame
+# indexed by quarter with any of: value, numerator, denominator, secondary; and the rows each
+# figure was computed from (`_q`, `_loc`, `_row`, `part`).
 
-def _count(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
-    return rows.groupby("_q").size().to_frame("value")
-
-
-def _sum(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
-    return rows.groupby("_q")[way.column].sum().astype("float64").to_frame("value")
+def _rows(rows: pd.DataFrame, part: str | pd.Series = COUNTED) -> pd.DataFrame:
+    return pd.DataFrame({"_q": rows["_q"], "_loc": rows["_loc"], "_row": rows["_row"], "part": part})
 
 
-def _distinct_count(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
-    return rows.groupby("_q")[way.column].nunique().to_frame("value")
+def _count(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return rows.groupby("_q").size().to_frame("value"), _rows(rows)
 
 
-def _distinct_with_at_least(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
-    per = rows.groupby(["_q", way.column]).size()
-    return per[per >= way.min_rows].groupby(level="_q").size().to_frame("value")
+def _sum(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return rows.groupby("_q")[way.column].sum().astype("float64").to_frame("value"), _rows(rows)
 
 
-def _count_and_sum(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
+def _distinct_count(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return rows.groupby("_q")[way.column].nunique().to_frame("value"), _rows(rows)
+
+
+def _distinct_with_at_least(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
+    per = rows.groupby(["_q", way.column])["_row"].transform("size")
+    kept = rows[per >= way.min_rows]
+    return kept.groupby("_q")[way.column].nunique().to_frame("value"), _rows(kept)
+
+
+def _count_and_sum(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
     grouped = rows.groupby("_q")
-    return pd.DataFrame({"value": grouped.size(), "secondary": grouped[way.column].sum().astype("float64")})
+    figures = pd.DataFrame({"value": grouped.size(), "secondary": grouped[way.column].sum().astype("float64")})
+    return figures, _rows(rows)
 
 
-def _percentage(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
+def _percentage(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The share of rows matching `numerator`; with `per`, of the column's different values, each
+    in the numerator when any of its rows matches (4.11: young people, not episodes)."""
     hit = matching(rows, way.numerator)
-    grouped = pd.DataFrame({"_q": rows["_q"], "hit": hit}).groupby("_q")["hit"]
+    scored = pd.DataFrame({"_q": rows["_q"], "hit": hit})
+    if way.per:
+        scored = scored.assign(who=rows[way.per]).groupby(["_q", "who"], as_index=False)["hit"].any()
+    grouped = scored.groupby("_q")["hit"]
     out = pd.DataFrame({"numerator": grouped.sum().astype("float64"), "denominator": grouped.size().astype("float64")})
-    return out.assign(value=100.0 * out["numerator"] / out["denominator"])
+    out = out.assign(value=100.0 * out["numerator"] / out["denominator"])
+    return out, _rows(rows, pd.Series(np.where(hit, NUMERATOR, DENOMINATOR_ONLY), index=rows.index))
 
 
-COMPUTE: dict[str, Callable[[pd.DataFrame, Way], pd.DataFrame]] = {
+COMPUTE: dict[str, Callable[[pd.DataFrame, Way], tuple[pd.DataFrame, pd.DataFrame]]] = {
     "count": _count, "sum": _sum, "distinct_count": _distinct_count,
     "distinct_with_at_least": _distinct_with_at_least, "count_and_sum": _count_and_sum, "percentage": _percentage,
 }
 
 
 def step_downs(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
-    """Each child's step-downs: from their first assessment at one level to the first later one
-    at the next level down. One row per step-down, dated by the later assessment."""
+    """Each child's step-downs: from an assessment at one level (their first at it, or with
+    step_from: last, their last before the step) to their first later one at the next level down.
+    One row per step-down, dated by the later assessment, with both assessments' rows."""
     child, when, level = way.column, way.date, way.level
     found = []
     for upper, lower in way.steps:
-        first_upper = rows[rows[level] == upper].groupby(child)[when].min().rename("_from")
-        later = rows[rows[level] == lower][[child, when, "_loc", "_row"]].join(first_upper, on=child, how="inner")
+        uppers = rows.loc[rows[level] == upper, [child, when, "_loc", "_row"]].sort_values(when, kind="stable")
+        starts = uppers.rename(columns={when: "_from", "_loc": "_from_loc", "_row": "_from_row"})
+        first_upper = starts.drop_duplicates(child, keep="first")[[child, "_from"]]
+        later = rows.loc[rows[level] == lower, [child, when, "_loc", "_row"]].merge(first_upper, on=child, how="inner")
         later = later[later[when] > later["_from"]]
-        first_later = later.sort_values(when).drop_duplicates(child, keep="first")
-        found.append(first_later.assign(days=(first_later[when] - first_later["_from"]).dt.days, step=f"{upper} to {lower}"))
+        step = later.sort_values(when, kind="stable").drop_duplicates(child, keep="first").drop(columns="_from")
+        pick = starts if way.step_from == "last" else starts.drop_duplicates(child, keep="first")
+        step = pd.merge_asof(step.sort_values(when), pick.sort_values("_from"), left_on=when, right_on="_from",
+                             by=child, allow_exact_matches=False, direction="backward")
+        found.append(step.assign(days=(step[when] - step["_from"]).dt.days, step=f"{upper} to {lower}"))
     out = pd.concat(found, ignore_index=True)
     return out.assign(_q=quarter_of(out[when]))
 
 
 def _median_step_down(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
     steps = step_downs(rows, way)
+    if steps.empty:
+        return pd.DataFrame(columns=["value", "denominator", "detail"]), pd.DataFrame(columns=["_q", "_loc", "_row", "part"])
     grouped = steps.groupby("_q")["days"]
     detail = steps.groupby(["_q", "step"])["days"].agg(["median", "size"]).reset_index()
-    detail["text"] = (detail["step"] + ": median " + detail["median"].round().astype("int64").astype(str)
+    detail["text"] = (detail["step"] + ": median " + half_away(detail["median"].astype("float64"), 1).map("{:g}".format)
                       + " days over " + detail["size"].astype(str))
     text = detail.groupby("_q")["text"].agg("; ".join)
     out = pd.DataFrame({"value": grouped.median().astype("float64"), "denominator": grouped.size().astype("float64")})
-    return out.assign(detail=text.reindex(out.index)), steps
+    used = pd.concat([
+        pd.DataFrame({"_q": steps["_q"], "_loc": steps["_loc"], "_row": steps["_row"], "part": STEP_TO}),
+        pd.DataFrame({"_q": steps["_q"], "_loc": steps["_from_loc"], "_row": steps["_from_row"], "part": STEP_FROM}),
+    ], ignore_index=True)
+    return out.assign(detail=text.reindex(out.index)), used
 
 
 def _open_at_quarter_end(frame: pd.DataFrame, way: Way, quarters: pd.PeriodIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     counted, used = {}, []
     for quarter in quarters:
         end = last_day(quarter)
-        open_then = frame[(frame[way.date] <= end) & (frame[way.end].isna() | (frame[way.end] > end))]
+        still = frame[way.end].isna() | ((frame[way.end] >= end) if way.open_on_last_day else (frame[way.end] > end))
+        open_then = frame[(frame[way.date] <= end) & still]
         counted[quarter] = open_then[way.column].nunique()
-        used.append(open_then.assign(_q=quarter))
+        used.append(_rows(open_then.assign(_q=quarter)))
     out = pd.DataFrame({"value": pd.Series(counted, dtype="float64")})
     out.index = pd.PeriodIndex(out.index, freq=FREQ)
-    return out, (pd.concat(used) if used else frame.iloc[0:0].assign(_q=pd.Series(dtype=f"period[{FREQ}]")))
+    return out, (pd.concat(used) if used else pd.DataFrame(columns=["_q", "_loc", "_row", "part"]))
 
 
-# --------------------------------------------------------------------------- one way, one measure
+# --------------------------------------------------------------------------- breakdowns
 
-def _breakdown(rows: pd.DataFrame, way: Way) -> pd.Series:
-    """'Police 40; Health 12' per quarter, largest first."""
+def breakdown_text(sizes: pd.Series, limit: int) -> str:
+    """'Police 40; Health 12; Other (3 more) 9', largest first: every category, the smallest
+    added up on one Other line when there are more than `limit`, so the lines add up."""
+    ordered = sizes[sizes > 0].sort_values(ascending=False, kind="stable")
+    lines = [f"{name} {v:,.0f}" for name, v in ordered.iloc[: limit if len(ordered) <= limit else limit - 1].items()]
+    if len(ordered) > limit:
+        rest = ordered.iloc[limit - 1:]
+        lines.append(f"Other ({len(rest)} more) {rest.sum():,.0f}")
+    return "; ".join(lines)
+
+
+def _breakdown(rows: pd.DataFrame, way: Way, limit: int) -> pd.Series:
+    """The breakdown text of each quarter."""
     if not way.breakdown or rows.empty:
         return pd.Series(dtype="object")
     weight = way.breakdown_by or (way.column if way.compute == "sum" else None)
     grouped = rows.groupby(["_q", way.breakdown])
     sizes = grouped[weight].sum() if weight else grouped.size()
-    sizes = sizes[sizes > 0].sort_values(ascending=False, kind="stable")
-    if sizes.empty:
-        return sizes.groupby(level="_q").apply(
-            lambda s: "; ".join(f"{name} {int(v):,}" for (_, name), v in s.head(6).items()))
-    # A handful of (quarter, category) totals: the text is put together in plain Python.
-    parts: dict[pd.Period, list[str]] = {}
-    for (quarter, name), v in sizes.items():
-        shown = parts.setdefault(quarter, [])
-        if len(shown) < 6:
-            shown.append(f"{name} {int(v):,}")
-    order = sorted(parts)
-    return pd.Series(["; ".join(parts[q]) for q in order], index=pd.PeriodIndex(order, freq=FREQ, name="_q"))
+    texts = {quarter: breakdown_text(part.droplevel("_q"), limit) for quarter, part in sizes.groupby(level="_q")}
+    return pd.Series(texts, dtype="object")
 
+
+# --------------------------------------------------------------------------- one way, one measure
 
 def select_rows(frame: pd.DataFrame, way: Way, quarter: pd.Series | None = None) -> pd.DataFrame:
-    """The rows a way counts, each with its quarter: also what `explain` lists.
+    """The rows a way counts, each with its quarter.
 
     `quarter`: each row's quarter, if already known (it is worked out once per table and date).
     """
@@ -208,69 +219,60 @@ def select_rows(frame: pd.DataFrame, way: Way, quarter: pd.Series | None = None)
     return frame[keep].assign(_q=quarter[keep])
 
 
-def _ordinals(quarters: pd.Series) -> np.ndarray:
-    """Quarters as whole numbers (pandas' period ordinals): cheap to count and to pair."""
-    return quarters.array.asi8
-
-
-def _rows_by_quarter(ordinals: np.ndarray, quarters: pd.PeriodIndex) -> np.ndarray:
-    counts = pd.Series(ordinals).value_counts()
-    return counts.reindex(quarters.asi8, fill_value=0).to_numpy(dtype="int64")
-
-
-def _files_by_quarter(ordinals: np.ndarray, locs: np.ndarray, files: dict[int, str],
-                      quarters: pd.PeriodIndex) -> list[str]:
+def _files_by_quarter(used: pd.DataFrame, files: dict[int, str], quarters: pd.PeriodIndex) -> pd.Series:
     """'a.xlsx; b.csv' per quarter: the files whose rows were used in it."""
-    names: dict[int, set[str]] = {}
-    places = pd.unique(locs)
-    for loc in places.tolist():
-        for ordinal in pd.unique(ordinals if len(places) == 1 else ordinals[locs == loc]).tolist():
-            names.setdefault(ordinal, set()).add(files[loc])
-    return ["; ".join(sorted(names[o])) if o in names else "" for o in quarters.asi8.tolist()]
+    places = used[["_q", "_loc"]].drop_duplicates()
+    named = places.assign(file=places["_loc"].map(files)).groupby("_q")["file"].agg(lambda n: "; ".join(sorted(set(n))))
+    return named.reindex(quarters).fillna("")
 
 
-def compute_way(frame: pd.DataFrame, way: Way, monthly: bool, files: dict[int, str],
-                quarter: pd.Series | None = None) -> tuple[pd.DataFrame, pd.PeriodIndex]:
-    """Figures for every quarter this table covers (zeros where it covers a quarter but has no rows).
+def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dict[int, str],
+                quarter: pd.Series | None = None, limit: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Figures for every quarter the table covers in whole (0 where it has no rows), `Incomplete`
+    for the quarters it covers in part, and the rows behind each figure.
 
-    `quarter`: each row's quarter by the way's date column, if already known.
+    `covered`: the table's coverage by quarter (pipeline.coverage); `quarter`: each row's quarter
+    by the way's date column, if already known.
     """
     needed = way.columns_used() | {"_loc", "_row"}
     frame = frame[[c for c in frame.columns if c in needed]]  # only what the way reads is carried along
-    if way.compute == "open_at_quarter_end":
-        quarters = snapshot_coverage(frame, way)
-        out, used = _open_at_quarter_end(frame[matching(frame, way.where, way.where_any)], way, quarters)
+    if way.compute == "open_at_quarter_end":  # a figure on the quarter's last day: that day must be covered
+        status = pd.Series(np.where(covered["at_end"], FULL, NONE), index=covered.index)
+        reason = pd.Series([f"no return covers {last_day(q):%d/%m/%Y}, the quarter's last day" for q in covered.index],
+                           index=covered.index, dtype="object")
+        rows = frame[matching(frame, way.where, way.where_any)]
+        out, used = _open_at_quarter_end(rows, way, status.index[status == FULL])
     else:
-        quarters = coverage(frame, way, monthly, quarter)
-        used = select_rows(frame, way, quarter)
-        if way.compute == "median_step_down_days":
-            out, used = _median_step_down(used, way)
-        else:
-            out = COMPUTE[way.compute](used, way)
+        status, reason = covered["status"], covered["reason"]
+        rows = select_rows(frame, way, quarter)
+        out, used = (_median_step_down(rows, way) if way.compute == "median_step_down_days"
+                     else COMPUTE[way.compute](rows, way))
+    quarters = status.index
+    whole = status == FULL
     out = out.reindex(quarters)
     if way.compute in COUNTING:
-        out["value"] = out["value"].fillna(0.0)
-        if "secondary" in out:
-            out["secondary"] = out["secondary"].fillna(0.0)
-    if used.empty:
-        out["rows"] = used.groupby("_q").size().reindex(quarters).fillna(0).astype("int64")
-        sources = used[["_q", "_loc"]].drop_duplicates().assign(file=lambda d: d["_loc"].map(files))
-        out["files"] = sources.groupby("_q")["file"].agg(lambda names: "; ".join(sorted(set(names)))).reindex(quarters).fillna("")
-    else:
-        ordinals = _ordinals(used["_q"])
-        out["rows"] = _rows_by_quarter(ordinals, quarters)
-        out["files"] = _files_by_quarter(ordinals, used["_loc"].to_numpy(dtype="int64"), files, quarters)
+        for column in ("value", "secondary"):
+            if column in out:
+                out[column] = out[column].fillna(0.0).where(whole)
+    for column in ("value", "numerator", "denominator", "secondary"):
+        if column in out:
+            out[column] = out[column].where(whole)
+    used = used[used["_q"].isin(quarters[whole])]
+    out["rows"] = used.groupby("_q").size().reindex(quarters).fillna(0).astype("int64")
+    out["files"] = _files_by_quarter(used, files, quarters)
     if "detail" not in out:
-        out["detail"] = _breakdown(used, way).reindex(quarters) if way.breakdown else None
-    return out, quarters
+        out["detail"] = _breakdown(rows[rows["_q"].isin(quarters[whole])], way, limit).reindex(quarters) if way.breakdown else None
+    out["status"] = np.select([status == PARTIAL, status == NONE], [INCOMPLETE, UNCOVERED], OK)
+    out["reason"] = np.where(whole, "", reason)
+    return out, used
 
 
-def _no_data_reason(measure: Measure, way: Way, out: pd.DataFrame) -> pd.Series:
+def _no_data_reason(way: Way) -> str:
     if way.compute == "percentage":
-        return pd.Series("nothing to take a share of in this quarter", index=out.index)
+        return "nothing to take a share of in this quarter"
     if way.compute == "median_step_down_days":
-        return pd.Series("no step-downs in this quarter", index=out.index)
-    return pd.Series("no figure for this quarter", index=out.index)
+        return "no step-downs in this quarter"
+    return "no figure for this quarter"
 
 
 def _quarters_of(frames: dict[str, pd.DataFrame], table: str, column: str,
@@ -283,13 +285,46 @@ def _quarters_of(frames: dict[str, pd.DataFrame], table: str, column: str,
     return cache[(table, column)]
 
 
+def _choose(by_way: list[tuple[Way, pd.DataFrame, pd.DataFrame]]) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Each quarter's figure from the first way that covers it in whole; failing that, the first
+    that covers it in part (Incomplete); failing that, the first that says why it has none."""
+    taken: set[pd.Period] = set()
+    chosen: dict[int, list[pd.Period]] = {}
+    for rank in ((OK, NO_FIGURE), (INCOMPLETE,), (UNCOVERED,)):
+        for i, (_, out, _) in enumerate(by_way):
+            fresh = [q for q in out.index[out["status"].isin(rank)] if q not in taken]
+            chosen.setdefault(i, []).extend(fresh)
+            taken.update(fresh)
+    values = [out.loc[out.index.isin(chosen[i])].replace({"status": {UNCOVERED: NO_FIGURE}})
+              for i, (_, out, _) in enumerate(by_way)]
+    lineage = [rows[rows["_q"].isin(chosen[i])] for i, (_, _, rows) in enumerate(by_way)]
+    return values, lineage
+
+
+def _disagreements(measure: Measure, by_way: list[tuple[Way, pd.DataFrame, pd.DataFrame]],
+                   contract: Contract) -> list[dict[str, str]]:
+    """Where two ways both cover a quarter in whole and differ, a warning names both figures."""
+    warnings = []
+    compared = [(w, o) for w, o, _ in by_way if w.compare]
+    for (way_a, a), (way_b, b) in zip(compared, compared[1:]):
+        both = a.index.intersection(b.index)
+        differ = [q for q in both if a.at[q, "status"] == b.at[q, "status"] == OK and a.at[q, "value"] != b.at[q, "value"]]
+        for q in differ:
+            ta, tb = contract.tables[way_a.table].title, contract.tables[way_b.table].title
+            warnings.append(pr.problem(
+                "warning", f"Measure {measure.ref}, {label(q)}: the {ta} gives {a.at[q, 'value']:,.0f} but the {tb} "
+                f"gives {b.at[q, 'value']:,.0f}. The scorecard uses the {ta}; check which is right.",
+                source=measure.ref, check="sources_disagree"))
+    return warnings
+
+
 def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contract, present: dict[str, set[str]],
-             files: dict[int, str], quarters: dict[tuple[str, str], pd.Series] | None = None,
-             ) -> tuple[pd.DataFrame | None, str, list[dict[str, str]], pd.DataFrame | None]:
-    """One measure's figures and every way's figures, each indexed by quarter (None if there are none),
-    the reason quarters outside coverage have no data, and warnings."""
-    parts, gap_reasons, warnings = [], [], []
-    by_way: list[tuple[Way, pd.DataFrame]] = []
+             files: dict[int, str], coverage: Coverage, limit: int,
+             quarters: dict[tuple[str, str], pd.Series] | None = None) -> dict[str, Any]:
+    """One measure's figures (indexed by quarter), every way's figures, the rows behind them, the
+    reason quarters outside coverage have no data, and warnings."""
+    gap_reasons = []
+    by_way: list[tuple[Way, pd.DataFrame, pd.DataFrame]] = []
     for way in measure.from_:
         table = contract.tables[way.table]
         if way.table not in frames:
@@ -300,57 +335,56 @@ def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contra
             gap_reasons.append(f"the {table.title} has no '{lacking[0]}' column")
             continue
         quarter = None if way.compute == "open_at_quarter_end" else _quarters_of(frames, way.table, way.date, quarters)
-        out, _ = compute_way(frames[way.table], way, table.grain == "monthly", files, quarter)
+        out, used = compute_way(frames[way.table], way, coverage.of(way.table), files, quarter, limit)
         if measure.developing:  # quarters before anything was recorded for it are not yet reported
             started = out.index[out["rows"] > 0]
-            out = out[out.index >= started.min()] if len(started) else out.iloc[0:0]
-        missing = out["value"].isna()
-        if len(out):
-            out = out.assign(table=way.table, status=np.where(missing, "no_data", "ok"),
-                             reason=np.where(missing, _no_data_reason(measure, way, out.iloc[:1]).iloc[0], ""))
-        else:
-            out = out.assign(table=way.table)
-            out["status"] = missing.map({True: "no_data", False: "ok"})
-            out["reason"] = _no_data_reason(measure, way, out).where(missing, "")
-        by_way.append((way, out))
-    taken: set[pd.Period] = set()
-    for way, out in by_way:
-        fresh = out[~out.index.isin(list(taken))]
-        parts.append(fresh)
-        taken |= set(fresh.index)
-    compared = [(w, o) for w, o in by_way if w.compare]
-    for (way_a, a), (way_b, b) in zip(compared, compared[1:]):
-        both = a.index.intersection(b.index)
-        differ = [q for q in both if a.at[q, "status"] == b.at[q, "status"] == "ok" and a.at[q, "value"] != b.at[q, "value"]]
-        for q in differ:
-            ta, tb = contract.tables[way_a.table].title, contract.tables[way_b.table].title
-            warnings.append(pr.problem(
-                "warning", f"Measure {measure.ref}, {label(q)}: the {ta} gives {a.at[q, 'value']:,.0f} but the {tb} "
-                f"gives {b.at[q, 'value']:,.0f}. The scorecard uses the {ta}; check which is right.",
-                source=measure.ref, check="sources_disagree"))
-    alternatives = pd.concat([o[["value", "status", "table"]] for _, o in by_way]) if by_way else None
-    values = pd.concat(parts) if parts else None
+            before = out.index < started.min() if len(started) else np.ones(len(out), dtype=bool)
+            out.loc[before, ["status", "value"]] = [NO_FIGURE, np.nan]
+            out.loc[before, "reason"] = (f"nothing recorded for it before {label(started.min())}" if len(started)
+                                         else "nothing recorded for it yet")
+        empty = out["status"].eq(OK) & out["value"].isna()
+        out.loc[empty, "status"] = NO_FIGURE
+        out.loc[empty, "reason"] = _no_data_reason(way)
+        by_way.append((way, out.assign(table=way.table, stand_in=way.stand_in), used))
+    values, lineage = _choose(by_way)
     if by_way:
-        gap = f"the {contract.tables[by_way[0][0].table].title} supplied does not cover this quarter"
+        gap = f"no {contract.tables[by_way[0][0].table].title} in the inputs covers this quarter"
     else:
         gap = gap_reasons[0] if gap_reasons else "no data"
-    return values, gap, warnings, alternatives
+    return {"values": pd.concat(values) if values else None, "gap": gap, "warnings": _disagreements(measure, by_way, contract),
+            "alternatives": pd.concat([o[["value", "status", "table"]] for _, o, _ in by_way]) if by_way else None,
+            "lineage": pd.concat(lineage) if lineage else None}
 
 
-def compute_measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contract,
-                    present: dict[str, set[str]], files: dict[int, str],
-                    quarters: dict[tuple[str, str], pd.Series] | None = None,
-                    ) -> tuple[pd.DataFrame, str, list[dict[str, str]], pd.DataFrame]:
-    """One measure: the first way that covers a quarter gives its figure; disagreements warn.
-
-    `quarters`: a cache of each table's quarters by date column, shared across measures.
-    """
-    values, gap, warnings, alternatives = _measure(measure, frames, contract, present, files, quarters)
-    alternatives = (alternatives.rename_axis("quarter").reset_index().assign(ref=measure.ref)
-                    if alternatives is not None else pd.DataFrame())
-    if values is None or values.empty:
-        return pd.DataFrame(columns=VALUE_COLUMNS), gap, warnings, alternatives
-    return _finish_values(values.assign(ref=measure.ref)), gap, warnings, alternatives
+def compute_measures(frames: dict[str, pd.DataFrame], catalogue: Catalogue, contract: Contract,
+                     present: dict[str, set[str]], files: dict[int, str], coverage: Coverage | None = None) -> Results:
+    """Every measure, every quarter its sources cover (`coverage`: worked out from the rows when not given)."""
+    if coverage is None:
+        coverage = cover(frames, [], contract, None)[0]
+    parts, gaps, warnings, others, traced = [], {}, [], [], []
+    quarters: dict[tuple[str, str], pd.Series] = {}
+    for measure in catalogue.measures:
+        found = _measure(measure, frames, contract, present, files, coverage, catalogue.breakdown_lines, quarters)
+        if found["values"] is not None and len(found["values"]):
+            parts.append(found["values"].assign(ref=measure.ref))
+        if found["alternatives"] is not None and len(found["alternatives"]):
+            others.append(found["alternatives"].assign(ref=measure.ref))
+        if found["lineage"] is not None and len(found["lineage"]):
+            traced.append(found["lineage"].assign(ref=measure.ref))
+        gaps[measure.ref] = found["gap"]
+        warnings += found["warnings"]
+    # Put together once for all measures (not measure by measure): the same rows, fewer steps.
+    values = _finish_values(pd.concat(parts)) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
+    for column in ("value", "numerator", "denominator", "secondary"):
+        values[column] = pd.to_numeric(values[column].astype("object"), errors="coerce").astype("float64")
+    values["rows"] = values["rows"].fillna(0).astype("int64")
+    values["stand_in"] = values["stand_in"].fillna(False).astype(bool)
+    alternatives = (pd.concat(others).rename_axis("quarter").reset_index() if others
+                    else pd.DataFrame(columns=["quarter", "value", "status", "table", "ref"]))
+    lineage = (pd.concat(traced, ignore_index=True).rename(columns={"_q": "quarter"}) if traced
+               else pd.DataFrame(columns=LINEAGE_COLUMNS))
+    return Results(values, gaps, pr.frame(warnings), alternatives[["ref", "quarter", "table", "value", "status"]],
+                   lineage[LINEAGE_COLUMNS])
 
 
 def _finish_values(values: pd.DataFrame) -> pd.DataFrame:
@@ -358,26 +392,3 @@ def _finish_values(values: pd.DataFrame) -> pd.DataFrame:
     values = values.rename_axis("quarter").reset_index()
     values = values.assign(**{column: None for column in VALUE_COLUMNS if column not in values})
     return values[VALUE_COLUMNS]
-
-
-def compute_measures(frames: dict[str, pd.DataFrame], catalogue: Catalogue, contract: Contract,
-                     present: dict[str, set[str]], files: dict[int, str]) -> Results:
-    """Every measure, every quarter its sources cover."""
-    parts, gaps, warnings, others = [], {}, [], []
-    quarters: dict[tuple[str, str], pd.Series] = {}
-    for measure in catalogue.measures:
-        values, gap, found, alternatives = _measure(measure, frames, contract, present, files, quarters)
-        if values is not None and len(values):
-            parts.append(values.assign(ref=measure.ref))
-        if alternatives is not None and len(alternatives):
-            others.append(alternatives.assign(ref=measure.ref))
-        gaps[measure.ref] = gap
-        warnings += found
-    # Put together once for all measures (not measure by measure): the same rows, fewer steps.
-    values = _finish_values(pd.concat(parts)) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
-    for column in ("value", "numerator", "denominator", "secondary"):
-        values[column] = pd.to_numeric(values[column].astype("object"), errors="coerce").astype("float64")
-    values["rows"] = values["rows"].fillna(0).astype("int64")
-    alternatives = (pd.concat(others).rename_axis("quarter").reset_index() if others
-                    else pd.DataFrame(columns=["quarter", "value", "status", "table", "ref"]))
-    return Results(values, gaps, pr.frame(warnings), alternatives[["ref", "quarter", "table", "value", "status"]])

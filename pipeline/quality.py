@@ -30,6 +30,7 @@ from pydantic import Field, field_validator, model_validator
 from pipeline.catalogue import Unit
 from pipeline.config import ConfigError, StrictModel, load_model
 from pipeline.quarters import file_label, label
+from pipeline.rounding import half_away
 
 COLUMNS = ["expectation", "measure", "quarter", "result", "observed", "details", "severity"]
 PASSED, FAILED = "passed", "failed"
@@ -184,7 +185,7 @@ def load_suite(path: Path, refs: Iterable[str], tables: Iterable[str] | None = N
 
 def _num(values: pd.Series) -> pd.Series:
     """'12', '87.9', '-3': one decimal at most, none for whole numbers; blank when missing."""
-    text = (values.astype("float64").round(1) + 0.0).astype(str).str.removesuffix(".0")  # + 0.0: no "-0"
+    text = half_away(values.astype("float64"), 1).astype(str).str.removesuffix(".0")
     return text.where(values.notna(), "")
 
 

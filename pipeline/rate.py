@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.catalogue import Catalogue
+from pipeline.rounding import half_away
 
 BLUE, GREEN, AMBER, RED = "Blue", "Green", "Amber", "Red"
-MONITOR, NO_DATA, NOT_YET = "Monitor", "No data", "Not yet reported"
+MONITOR, NO_DATA, NOT_YET, INCOMPLETE = "Monitor", "No data", "Not yet reported", "Incomplete"
 
 
 def rules_frame(catalogue: Catalogue) -> pd.DataFrame:
@@ -24,8 +25,8 @@ def rules_frame(catalogue: Catalogue) -> pd.DataFrame:
 
 
 def shown(values: pd.Series, units: pd.Series) -> pd.Series:
-    """The figure as displayed: whole counts, one decimal for percentages and days."""
-    return values.where(units == "count", values.round(1)).where(units != "count", values.round(0))
+    """The figure as displayed: whole counts, one decimal for percentages and days (halves up)."""
+    return half_away(values.astype("float64"), pd.Series(np.where(units == "count", 0, 1), index=values.index))
 
 
 def _direction(change: pd.Series, polarity: pd.Series) -> pd.Series:
@@ -54,16 +55,37 @@ def rule_text(target: float | None, stretch: float | None, tolerance: float, pol
     return text
 
 
-def rate_measures(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Each (measure, quarter) with its previous and year-ago figures, BRAG and trends."""
+def _earlier(out: pd.DataFrame, figures: pd.DataFrame, same_source: pd.DataFrame, name: str, lag: int) -> pd.DataFrame:
+    """The figure `lag` quarters before each one, from the same source wherever that source has
+    one (so that a stand-in figure is compared like with like), else the figure shown then;
+    `{name}_mixed` marks a comparison between two different sources."""
+    chosen = figures.assign(quarter=figures["quarter"] + lag).rename(columns={"shown": name, "table": "_then"})
+    same = same_source.assign(quarter=same_source["quarter"] + lag).rename(columns={"shown": "_same"})
+    out = out.merge(chosen, on=["ref", "quarter"], how="left").merge(same, on=["ref", "quarter", "table"], how="left")
+    mixed = out["_same"].isna() & out[name].notna() & out["_then"].ne(out["table"])
+    earlier = out["_same"].astype("float64").combine_first(out[name].astype("float64"))
+    return out.assign(**{name: earlier, f"{name}_mixed": mixed}).drop(columns=["_same", "_then"])
+
+
+def rate_measures(values: pd.DataFrame, catalogue: Catalogue, alternatives: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each (measure, quarter) with its previous and year-ago figures, BRAG and trends.
+
+    `alternatives`: every source's figure per measure and quarter (pipeline.measures), so that
+    trends compare figures from the same source wherever both quarters have one.
+    """
     rules = rules_frame(catalogue)
     out = values.merge(rules, on="ref", how="left")
     out["shown"] = shown(out["value"], out["unit"])
     ok = out["status"].eq("ok") & out["shown"].notna()
-    figures = out.loc[ok, ["ref", "quarter", "shown"]]
+    figures = out.loc[ok, ["ref", "quarter", "shown", "table"]]
+    if alternatives is not None and len(alternatives):
+        others = alternatives[alternatives["status"].eq("ok")].merge(rules[["ref", "unit"]], on="ref")
+        same_source = others.assign(shown=shown(others["value"].astype("float64"), others["unit"]))[
+            ["ref", "quarter", "table", "shown"]]
+    else:
+        same_source = pd.DataFrame(columns=["ref", "quarter", "table", "shown"])
     for name, lag in (("previous", 1), ("year_ago", 4)):
-        earlier = figures.assign(quarter=figures["quarter"] + lag).rename(columns={"shown": name})
-        out = out.merge(earlier, on=["ref", "quarter"], how="left")
+        out = _earlier(out, figures, same_source, name, lag)
     value, target, stretch, tol = out["shown"], out["target"], out["stretch"], out["tolerance"]
     higher, lower = out["polarity"].eq("higher"), out["polarity"].eq("lower")
     has_target = target.notna()
@@ -71,13 +93,13 @@ def rate_measures(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     near = (higher & (value >= target - tol)) | (lower & (value <= target + tol))
     beyond = stretch.notna() & ((higher & (value >= stretch)) | (lower & (value <= stretch)))
     change = value - out["previous"]
-    worse_by = np.where(lower, change, -change)
+    worse_by = pd.Series(np.where(lower, change, -change), index=out.index)
     brag = np.select(
-        [~ok & out["developing"], ~ok,
+        [out["status"].eq("incomplete"), ~ok & out["developing"], ~ok,
          has_target & beyond, has_target & met, has_target & near, has_target,
          out["polarity"].eq("none"), out["previous"].isna(),
-         worse_by < 0, worse_by > tol],
-        [NOT_YET, NO_DATA, BLUE, GREEN, AMBER, RED, MONITOR, MONITOR, GREEN, RED],
+         worse_by.lt(0), worse_by.gt(tol)],
+        [INCOMPLETE, NOT_YET, NO_DATA, BLUE, GREEN, AMBER, RED, MONITOR, MONITOR, GREEN, RED],
         default=AMBER)
     out["brag"] = brag
     out["trend_short"] = _direction(value - out["previous"], out["polarity"]).where(out["previous"].notna() & ok, "")

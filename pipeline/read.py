@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +27,7 @@ from pipeline import problems as pr
 from pipeline.contract import Contract, Table
 from pipeline.contract import header_key as _header_key
 from pipeline.discover import InputFile
+from pipeline.period import EXAMPLE, Period, find_period
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -53,6 +54,7 @@ class Location:
     letters: dict[str, str]  # contract column -> Excel column letter
     headings: dict[str, str]  # contract column -> heading as written in the file
     rows: int = 0
+    period: Period | None = None  # what the return says it covers, if it says
 
 
 @dataclass
@@ -483,7 +485,8 @@ def _drop_non_records(data: pd.DataFrame, order: list[str]) -> tuple[pd.DataFram
     return data[filled & ~totals & ~notes], dropped_totals, dropped_notes
 
 
-def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, loc: int) -> tuple[Location, pd.DataFrame, list[dict[str, str]]]:
+def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, loc: int,
+                period: Period | None = None) -> tuple[Location, pd.DataFrame, list[dict[str, str]]]:
     """Lift a recognised table's rows out of the sheet as text, keyed by contract column."""
     body = grid.loc[match.row + 1:]
     data = pd.DataFrame({name: body[index] for name, index in match.columns.items()}, index=body.index)
@@ -492,7 +495,7 @@ def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, l
     data, totals, notes = _drop_non_records(data, order)
     data = data.assign(_loc=loc).reset_index(drop=True)
     letters = {name: pr.column_letter(index) for name, index in match.columns.items()}
-    location = Location(loc, file.name, sheet, match.table, match.row + 1, letters, match.headings, len(data))
+    location = Location(loc, file.name, sheet, match.table, match.row + 1, letters, match.headings, len(data), period)
     found: list[dict[str, str]] = []
     for rows, what in ((totals, "a totals row"), (notes, "a note below the table")):
         if rows:
@@ -513,6 +516,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
     found: list[tuple[Location, pd.DataFrame]] = []
     notes: list[dict[str, str]] = []
     unrecognised: list[tuple[str, Match | None]] = []
+    whole_file: Period | None = None  # a "Period covered" on a sheet of its own (a template's Read me)
     for sheet, visible in sheets:
         if not visible:
             notes.append(pr.problem("info", f"{pr.where(file.name, sheet)}: skipped because the sheet is hidden.",
@@ -525,11 +529,13 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
             if match is None or not match.recognised:
                 if not head.dropna(how="all").empty:
                     unrecognised.append((sheet, match))
+                    whole_file = whole_file or _period(head, None, file, sheet, notes)
                 continue
             if match.duplicates:
                 notes.extend(_duplicate_problems(file, sheet, match, contract))
                 continue
-            location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found))
+            period = _period(head, match.row, file, sheet, notes)
+            location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found), period)
         except Unreadable as exc:
             notes.append(pr.problem("warning", f"{file.name}: {exc}", file=file.name, sheet=sheet, check="unreadable"))
             continue
@@ -541,7 +547,27 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
                 "warning", f"{pr.where(file.name, sheet)}: has the headings of the {title} but no rows under them.",
                 file=file.name, sheet=sheet, source=match.table, check="no_rows"))
     notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found)))
+    if whole_file is not None:
+        found = [(loc if loc.period else replace(loc, period=whole_file), data) for loc, data in found]
     return found, notes
+
+
+def _period(head: pd.DataFrame, heading_row: int | None, file: InputFile, sheet: str,
+            notes: list[dict[str, str]]) -> Period | None:
+    """The sheet's "Period covered" statement; one that lacks a date is an error naming its cell."""
+    period = find_period(head, heading_row)
+    if period is None or period.complete:
+        return period
+    said = pr.show_value(period.found)
+    if period.start is not None and period.end is not None:
+        what = f"runs backwards (from {period.start:%d/%m/%Y} to {period.end:%d/%m/%Y})"
+    else:
+        what = "does not have both dates"
+    notes.append(pr.problem(
+        "error", f"{pr.where(file.name, sheet, period.cell)} ('{said}'): the period covered {what}; expected "
+        f"{EXAMPLE}. Fill in both dates, or delete the line to let the pipeline work the period out from the rows.",
+        file=file.name, sheet=sheet, cell=period.cell, value=said, expected=EXAMPLE, check="period_covered"))
+    return None
 
 
 def _duplicate_problems(file: InputFile, sheet: str, match: Match, contract: Contract) -> list[dict[str, str]]:

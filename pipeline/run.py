@@ -7,16 +7,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipeline import problems as pr
 from pipeline.contract import Contract
+from pipeline.coverage import Coverage, cover
+from pipeline.dedupe import drop_repeats
 from pipeline.discover import InputFile, discover_files
 from pipeline.paths import Paths
 from pipeline.read import Staged, read_sources
 from pipeline.settings import Config
 from pipeline.validate import Checked, check_sources
+
+if TYPE_CHECKING:
+    from pipeline.history import Merged
+    from pipeline.measures import Results
 
 HISTORY_FILE = "history.sqlite"
 
@@ -40,13 +47,15 @@ class NothingToReport(Exception):
 
 @dataclass
 class CheckedInputs:
-    """Everything known about this run's inputs once they are read and checked."""
+    """Everything known about this run's inputs once they are read, checked, counted once and
+    their coverage known. `checked.frames` hold the rows the measures use."""
 
-    files: list[InputFile]
+    files: list[InputFile]  # every file found, copies of another file included (they are not read)
     staged: Staged
     checked: Checked
     problems: pd.DataFrame
     clock: Clock = field(default_factory=Clock)
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -69,6 +78,7 @@ class ScorecardData:
     problems: pd.DataFrame  # every problem record of the run
     sources: pd.DataFrame  # one row per input file
     demo: bool = False
+    lineage: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows behind each figure (lineage.SUMMARY_COLUMNS)
     expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
     qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
     publish: bool = False  # the publishable copy: small numbers suppressed, no free text
@@ -83,6 +93,7 @@ class Outcome:
     archive: Path | None = None
     qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
     published: Path | None = None  # the publishable copy, with --publish
+    lineage: Path | None = None  # the officer's workbook of the rows behind each figure
     saved_figures: int = 0
 
     @property
@@ -118,13 +129,18 @@ def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Ca
         skipped = pr.frame([pr.problem(
             "error", f"There are no input files in {inputs_dir}. Copy the agencies' returns there "
             "(blank templates: python -m pipeline templates).", check="no_inputs")])
-    staged = read_sources(files, contract, progress)
+    readable = [f for f in files if not f.copy_of]
+    staged = read_sources(readable, contract, progress)
     clock.lap("read")
     checked = check_sources(staged, contract, today, allowed)
+    once = drop_repeats(checked.frames, staged.locations, readable, contract)
+    coverage, checked.frames, outside = cover(once.frames, staged.locations, contract, today)
+    for loc, count in once.rejected.items():
+        checked.rejected[loc] = checked.rejected.get(loc, 0) + count
     absent = absent_tables(staged, contract) if files else pr.frame()
-    problems = pr.combine(skipped, staged.problems, checked.problems, absent)
+    problems = pr.combine(skipped, staged.problems, checked.problems, once.problems, outside, absent)
     clock.lap("check")
-    return CheckedInputs(files, staged, checked, problems, clock)
+    return CheckedInputs(files, staged, checked, problems, clock, coverage)
 
 
 # --------------------------------------------------------------------------- building
@@ -144,21 +160,47 @@ def rows_left_out(inputs: CheckedInputs) -> dict[str, int]:
     return by_table
 
 
+SOURCE_COLUMNS = ["file", "recognised_as", "sheets", "period", "rows_used", "rows_rejected", "rows_not_counted",
+                  "sha256", "modified", "size"]
+
+
 def sources_table(inputs: CheckedInputs, contract: Contract) -> pd.DataFrame:
-    """One row per input file: what it was recognised as and how many rows were used."""
+    """One row per input file: what it was recognised as, the period it covers, and how many rows
+    were used, rejected (they failed a check) and not counted (the same record in another file,
+    or outside the period the return says it covers). A copy of another file is listed, unread."""
+    used: dict[int, int] = {}
+    for frame in inputs.checked.frames.values():
+        if "_loc" in frame:
+            for loc, count in frame["_loc"].value_counts().items():
+                used[int(loc)] = used.get(int(loc), 0) + int(count)
+    periods = inputs.coverage.periods.set_index("loc") if len(inputs.coverage.periods) else None
     rows = []
     for file in inputs.files:
         locs = [loc for loc in inputs.staged.locations if loc.file == file.name]
         rejected = sum(inputs.checked.rejected.get(loc.loc, 0) for loc in locs)
-        read = sum(loc.rows for loc in locs)
+        counted = sum(used.get(loc.loc, 0) for loc in locs)
+        if file.copy_of:
+            recognised = f"Not read: the same file as {file.copy_of}"
+        else:
+            recognised = "; ".join(dict.fromkeys(contract.tables[loc.table].title for loc in locs)) or "Not used"
         rows.append({
-            "file": file.name,
-            "recognised_as": "; ".join(dict.fromkeys(contract.tables[loc.table].title for loc in locs)) or "Not used",
+            "file": file.name, "recognised_as": recognised,
             "sheets": "; ".join(dict.fromkeys(loc.sheet or "(CSV)" for loc in locs)),
-            "rows_used": read - rejected, "rows_rejected": rejected, "sha256": file.sha256,
+            "period": "; ".join(dict.fromkeys(_period_text(periods, loc.loc) for loc in locs if _period_text(periods, loc.loc))),
+            "rows_used": counted, "rows_rejected": rejected,
+            "rows_not_counted": sum(loc.rows for loc in locs) - rejected - counted, "sha256": file.sha256,
             "modified": file.modified, "size": file.size,
         })
-    return pd.DataFrame(rows, columns=["file", "recognised_as", "sheets", "rows_used", "rows_rejected", "sha256", "modified", "size"])
+    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+
+
+def _period_text(periods: pd.DataFrame | None, loc: int) -> str:
+    """'01/10/2023 to 30/09/2025', with '(from its rows)' where the return does not say."""
+    if periods is None or loc not in periods.index:
+        return ""
+    period = periods.loc[loc]
+    text = f"{period['start']:%d/%m/%Y} to {period['end']:%d/%m/%Y}"
+    return text if period["declared"] else f"{text} (from its rows)"
 
 
 def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) -> pd.Period:
@@ -174,6 +216,35 @@ def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) 
     return chosen
 
 
+@dataclass
+class Figures:
+    """Every figure of the run, joined with history, for the reporting quarter chosen."""
+
+    results: Results
+    merged: Merged  # figures and the rows behind them, history included
+    reporting: pd.Period
+    problems: pd.DataFrame  # returns that stop before the reporting quarter
+
+
+def compute_figures(inputs: CheckedInputs, config: Config, history_db: Path, quarter: pd.Period | None,
+                    today: date) -> Figures:
+    """Every measure from the checked rows, the reporting quarter, and history joined in."""
+    from pipeline.coverage import unfinished
+    from pipeline.history import load_history, load_lineage, merge_history
+    from pipeline.lineage import trace
+    from pipeline.measures import compute_measures
+
+    files = {loc.loc: loc.file for loc in inputs.staged.locations}
+    results = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
+                               files, inputs.coverage)
+    history = load_history(history_db)
+    reporting = choose_quarter(quarter, pd.concat([results.values, history.assign(status="ok")]), today)
+    places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
+    merged = merge_history(results.values, history, reporting, {f.name: f.sha256 for f in inputs.files},
+                           trace(results.lineage, places), load_lineage(history_db))
+    return Figures(results, merged, reporting, unfinished(inputs.coverage, reporting, config.contract))
+
+
 def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:
     """What the publishable copy shows: the scorecard with small numbers suppressed, nothing else
     from the inputs (no work plan, quotes, commentary, file names or problem records)."""
@@ -183,7 +254,8 @@ def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:
 
     return replace(data, scorecard=publishable(data.scorecard, data.figures, data.quarters, catalogue),
                    actions=pd.DataFrame(), feedback=data.feedback.iloc[0:0], problems=data.problems.iloc[0:0],
-                   sources=data.sources.iloc[0:0], expectations=pd.DataFrame(), qa_record=None, publish=True)
+                   sources=data.sources.iloc[0:0], expectations=pd.DataFrame(), qa_record=None, publish=True,
+                   lineage=pd.DataFrame())
 
 
 def qa_record_folder(outputs: Path, quarter: pd.Period, when: datetime, demo: bool = False) -> Path:
@@ -217,9 +289,9 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
            allow_errors: bool, demo: bool, progress: Callable[[str], None] | None, publish: bool,
            checker) -> Outcome:
     from pipeline.archive import archive_folder, fill_archive
-    from pipeline.history import load_history, merge_history, save_history
-    from pipeline.measures import compute_measures
+    from pipeline.history import save_history
     from pipeline.privacy import feedback_quotes
+    from pipeline.report import lineage_path, write_lineage
     from pipeline.quality import expectation_problems
     from pipeline.quarters import columns_for, last_day
     from pipeline.rate import rate_actions, rate_measures
@@ -236,17 +308,13 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
         return outcome
 
     frames = inputs.checked.frames
-    files = {loc.loc: loc.file for loc in inputs.staged.locations}
-    results = compute_measures(frames, catalogue, contract, present_columns(inputs.staged), files)
-    clock.lap("compute")
     history_db = paths.outputs / (("demo-" if demo else "") + HISTORY_FILE)
-    history = load_history(history_db)
-    reporting = choose_quarter(quarter, pd.concat([results.values, history.assign(status="ok")]), today)
+    figures = compute_figures(inputs, config, history_db, quarter, today)
+    clock.lap("compute")
+    reporting, merged, results = figures.reporting, figures.merged, figures.results
     quarters = columns_for(reporting)
-    merged = merge_history(results.values, history, reporting, {f.name: f.sha256 for f in inputs.files})
-    clock.lap("history")
-    rated = rate_measures(merged.values, catalogue)
-    scorecard = assemble(rated, catalogue, quarters, results.gaps, frames.get("commentary"), rows_left_out(inputs))
+    rated = rate_measures(merged.values, catalogue, results.alternatives)
+    scorecard = assemble(rated, catalogue, contract, quarters, results.gaps, frames.get("commentary"), rows_left_out(inputs))
     actions = rate_actions(frames["workplan"], last_day(reporting)) if "workplan" in frames else pd.DataFrame()
     clock.lap("rate")
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
@@ -256,21 +324,22 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
         expectations = staged.add_folder(qa_folder, lambda folder: checker.check(
             rated, scorecard, results.alternatives, quarters, config.expectations, docs_dir=folder))
         clock.lap("qa")
-        problems = pr.combine(inputs.problems, results.problems, expectation_problems(expectations))
+        problems = pr.combine(inputs.problems, results.problems, figures.problems, expectation_problems(expectations))
         inputs.problems = problems
         data = ScorecardData(
             settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
             scorecard=scorecard, figures=rated, actions=actions,
             feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
-            problems=problems, sources=sources_table(inputs, contract), demo=demo, expectations=expectations,
-            qa_record=qa_folder.relative_to(paths.outputs) / "index.html")
+            problems=problems, sources=sources_table(inputs, contract), demo=demo, lineage=merged.lineage,
+            expectations=expectations, qa_record=qa_folder.relative_to(paths.outputs) / "index.html")
         outcome.data = data
         outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
         if not demo:
             outcome.archive = archive_folder(paths.outputs, reporting, when)
             staged.add_folder(outcome.archive, lambda folder: fill_archive(
-                folder, inputs.files, schema_files(paths), reporting, when, target.name))
+                folder, [f for f in inputs.files if not f.copy_of], schema_files(paths), reporting, when, target.name))
         staged.add(target, lambda path: write_workbook(data, path), fallback=True)
+        staged.add(lineage_path(target), lambda path: write_lineage(data, catalogue, path), fallback=True)
         if publish:
             public = publishable_data(data, catalogue)
             staged.add(publishable_path(target), lambda path: write_workbook(public, path), fallback=True)
@@ -282,6 +351,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     clock.lap("write")
     outcome.workbook = placed[target]
     outcome.published = placed.get(publishable_path(target))
+    outcome.lineage = placed.get(lineage_path(target))
     outcome.qa_record = placed[qa_folder] / "index.html"
     outcome.moved = [where for intended, where in placed.items() if where != intended]
     return outcome

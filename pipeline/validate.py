@@ -19,6 +19,8 @@ from pipeline.contract import Contract, Table
 from pipeline.read import Staged, locations_frame
 
 FINDING_COLUMNS = ["_loc", "_row", "column", "value", "expected", "check", "severity", "index"]
+CELL_LIMIT = 32_767  # Excel's limit on the characters in a cell
+TEXT_TYPES = ("text", "reference", "code", "quarter")
 FUTURE_LIMIT_YEARS = 10  # target dates may be ahead of the run, but not absurdly so
 
 
@@ -31,9 +33,11 @@ class Checked:
     rejected: dict[int, int] = field(default_factory=dict)  # location -> rows left out
 
 
-def _unique_check(column: str) -> pa.Check:
-    # Flags the second and later uses of a value, so the message can point back at the first.
-    return pa.Check(lambda s: ~(s.duplicated(keep="first") & s.notna()), error=f"unique:{column}")
+def _unique_check(keys: list[str], error: str) -> pa.Check:
+    """Flags the second and later rows with the same key in the same file, so the message can point
+    back at the first. The same key in two files is one record sent twice: pipeline.dedupe's work."""
+    by_file = [*keys, "_file"]
+    return pa.Check(lambda df: ~df.duplicated(by_file, keep="first") | df[keys].isna().any(axis=1), error=error)
 
 
 def table_schema(name: str, table: Table, today: date, earliest: date, allowed: dict[str, list[str]] | None = None,
@@ -54,15 +58,10 @@ def table_schema(name: str, table: Table, today: date, earliest: date, allowed: 
         if col.type in ("date", "month"):
             latest = today + timedelta(days=365 * FUTURE_LIMIT_YEARS) if col.future_ok else today
             checks.append(pa.Check.in_range(pd.Timestamp(earliest), pd.Timestamp(latest), error="date_window"))
-        if col.unique:
-            checks.append(_unique_check(col_name))
         columns[col_name] = pa.Column(DTYPES[col.type], checks=checks, nullable=col.blank_ok or col_name in absent, required=True)
-    frame_checks = []
+    frame_checks = [_unique_check([name], f"unique:{name}") for name, col in table.columns.items() if col.unique]
     if table.unique_together:
-        keys = list(table.unique_together)
-        frame_checks.append(pa.Check(
-            lambda df, keys=keys: ~df.duplicated(keys, keep="first") | df[keys].isna().any(axis=1),
-            error="unique_together"))
+        frame_checks.append(_unique_check(list(table.unique_together), "unique_together"))
     for i, rule in enumerate(table.rules):
         frame_checks.append(pa.Check(lambda df, rule=rule: _rule_holds(df, rule.rule, rule.column, rule.other),
                                      error=f"rule:{i}"))
@@ -95,6 +94,7 @@ def _schema_findings(typed: pd.DataFrame, staged: pd.DataFrame, table: Table, sc
     cases["check"] = cases["check"].astype(str)
     frame_level = cases["schema_context"].eq("DataFrameSchema")
     rule_cols = {f"rule:{i}": r.column for i, r in enumerate(table.rules)}
+    rule_cols |= {f"unique:{name}": name for name, col in table.columns.items() if col.unique}
     if table.unique_together:
         rule_cols["unique_together"] = table.unique_together[-1]
     cases.loc[frame_level, "column"] = cases.loc[frame_level, "check"].map(rule_cols)
@@ -148,22 +148,46 @@ def _expected(check: str, column: str, table: Table, typed: pd.DataFrame, staged
 
 def _first_rows(typed: pd.DataFrame, staged: pd.DataFrame, keys: list[str], idx) -> list[int]:
     """For each repeated row, the Excel row of the first row with the same key."""
-    first = typed.assign(_row=staged["_row"]).groupby(keys, dropna=True)["_row"].transform("min")
+    first = typed.assign(_row=staged["_row"]).groupby([*keys, "_file"], dropna=True)["_row"].transform("min")
     return first.loc[idx].astype("int64").tolist()
 
 
 def check_table(name: str, staged: pd.DataFrame, table: Table, today: date, earliest: date,
                 allowed: dict[str, list[str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Typed rows that passed every check, and one finding per failing cell."""
+    """Typed rows that passed every check, and one finding per failing cell.
+
+    `staged` may carry `_file` (which file each row came from: keys need be unique only within a file).
+    """
+    if "_file" not in staged:
+        staged = staged.assign(_file=0)
     typed, cast_findings = cast_table(staged, table)
     absent = frozenset(c for c in table.columns if c not in staged.columns)
     schema = table_schema(name, table, today, earliest, allowed, absent)
     findings = _schema_findings(typed, staged, table, schema, earliest, today)
-    both = pd.concat([f for f in (cast_findings, findings) if len(f)], ignore_index=True) if (len(cast_findings) or len(findings)) else pd.DataFrame(columns=FINDING_COLUMNS)
+    found = [f for f in (cast_findings, findings, _too_long(staged, table)) if len(f)]
+    both = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=FINDING_COLUMNS)
     # A cell that could not be read is reported once, as unreadable, not again as blank.
     both = both.drop_duplicates(["index", "column"], keep="first")
     bad = both.loc[both["severity"] == "error", "index"].unique()
     return typed.drop(index=bad), both
+
+
+def _too_long(staged: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """A warning for each text cell longer than an Excel cell holds: it would be cut on the scorecard."""
+    found = []
+    for name, column in table.columns.items():
+        if column.type not in TEXT_TYPES or name not in staged:
+            continue
+        long = staged[name].astype("string").str.len().gt(CELL_LIMIT).fillna(False).to_numpy(bool)
+        if long.any():
+            lengths = staged.loc[long, name].astype("string").str.len()
+            found.append(pd.DataFrame({
+                "_loc": staged.loc[long, "_loc"], "_row": staged.loc[long, "_row"], "column": name,
+                "value": staged.loc[long, name].astype("string").str.slice(0, 40) + "...",
+                "expected": [f"at most {CELL_LIMIT:,} characters, as an Excel cell holds (it has {n:,}): the "
+                             "scorecard shows the start of it, marked as cut" for n in lengths],
+                "check": "too_long", "severity": "warning", "index": staged.index[long]}))
+    return pd.concat(found) if found else pd.DataFrame(columns=FINDING_COLUMNS)
 
 
 def check_sources(staged: Staged, contract: Contract, today: date, allowed: dict[str, dict[str, list[str]]] | None = None) -> Checked:
@@ -171,7 +195,9 @@ def check_sources(staged: Staged, contract: Contract, today: date, allowed: dict
     allowed = allowed or {}
     checked = Checked()
     all_findings = []
+    file_of = {loc.loc: loc.file for loc in staged.locations}
     for name, frame in staged.frames.items():
+        frame = frame.assign(_file=pd.factorize(frame["_loc"].map(file_of))[0])
         good, findings = check_table(name, frame, contract.tables[name], today,
                                      contract.settings.earliest_date, allowed.get(name))
         checked.frames[name] = good

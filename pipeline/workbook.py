@@ -31,6 +31,7 @@ from pipeline.quality import failed_count
 from pipeline.quarters import file_label, first_day, label, last_day
 from pipeline.report import REPORT_COLUMNS
 from pipeline.safe import OutputLocked, write_atomically
+from pipeline.scorecard import STAND_IN
 
 if TYPE_CHECKING:
     from pipeline.run import ScorecardData
@@ -39,17 +40,19 @@ SHEETS = ("Summary", "Scorecard", "Work plan", "Supporting information", "Data q
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 # The ratings a measure can carry, in the order they are counted and keyed.
-STATUSES = ("Blue", "Green", "Amber", "Red", "Monitor", "No data", "Not yet reported")
+STATUSES = ("Blue", "Green", "Amber", "Red", "Monitor", "Incomplete", "No data", "Not yet reported")
 RATED = ("Blue", "Green", "Amber", "Red")
 # Fill and font of each rating: strong for the BRAG column, light for the quarter cells.
 FILL = {"Blue": "#1F5FAD", "Green": "#2E7D32", "Amber": "#FFC000", "Red": "#C00000",
-        "Monitor": "#BFBFBF", "No data": "#D9D9D9", "Not yet reported": "#EDEDED"}
+        "Monitor": "#BFBFBF", "Incomplete": "#F4B183", "No data": "#D9D9D9", "Not yet reported": "#EDEDED"}
 FONT = {"Blue": "#FFFFFF", "Green": "#FFFFFF", "Amber": "#000000", "Red": "#FFFFFF"}
 LIGHT = {"Blue": "#DDEBF7", "Green": "#E2EFDA", "Amber": "#FFF2CC", "Red": "#F8CBAD",
-         "No data": "#F2F2F2", "Not yet reported": "#F2F2F2"}
+         "Incomplete": "#FBE5D6", "No data": "#F2F2F2", "Not yet reported": "#F2F2F2"}
 GREY_FILL = "#D9D9D9"
 NAVY = "#1F3864"
 COMMENTARY_NEEDED = "Commentary needed"
+CELL_LIMIT = 32_767  # the most characters an Excel cell holds
+CUT = " [... cut: longer than an Excel cell can hold; the full text is in the return]"
 
 # The seed work plan's key to BRAG ratings of actions, word for word.
 ACTION_KEY = (
@@ -64,8 +67,17 @@ RATING_RULES = (
     "it is missed by no more than the tolerance; Red otherwise.",
     "Measures with a polarity but no target are rated on the direction of travel against the previous "
     "quarter: Green if better; Amber if the same or worse by no more than the tolerance; Red if worse by more.",
-    "Figures are rated as shown: percentages and days to one decimal, counts as whole numbers. "
-    "Percentages show their numerator and denominator, e.g. 75.0% (12 of 16).",
+    "Figures are rated as shown: percentages and days to one decimal, counts as whole numbers, halves rounded "
+    "up as Excel rounds them (13 of 16 is 81.3%). Percentages show their numerator and denominator, e.g. "
+    "75.0% (12 of 16).",
+    "A figure is worked out only for a quarter its returns cover in full: a monthly return needs all three "
+    "months, and a return covers the period its 'Period covered' line states (or, where it states none, from "
+    "the month of its first row to the end of the quarter of its last). A quarter covered in part is "
+    "Incomplete, with what is missing in its note, and is not rated.",
+    "A figure marked \u2020 comes from a stand-in source (e.g. Ofsted Annex A for the Early Help return); its "
+    "note names the source. Trends and ratings on the direction of travel compare it with the same source's "
+    "figure for the earlier quarter wherever that source covers it, so like is compared with like; where it "
+    "does not, the Notes say the comparison is between two sources.",
     "Short trend compares with the previous quarter, long trend with the same quarter a year earlier: "
     "better or worse where the measure has a polarity, up or down where it has none. The arrow shows "
     "whether the figure rose or fell.",
@@ -77,6 +89,8 @@ RATING_RULES = (
 STATUS_MEANINGS = (
     ("Monitor", "The measure has no polarity (neither higher nor lower is better): it is shown for "
                 "information and its trend as up or down, but it is not rated."),
+    ("Incomplete", "The returns cover only part of the quarter (the cell comment says what is missing, e.g. "
+                   "no November 2024), so no figure is shown and the measure is not rated for it."),
     ("No data", "No return covers the quarter (the cell comment and Notes give the reason). It is never "
                 "shown as a zero."),
     ("Not yet reported", "The measure is still being developed and has no data for the quarter yet."),
@@ -170,7 +184,7 @@ class Styles:
         self.date = add({**cell, "num_format": "dd/mm/yyyy", "align": "left"})
         self.datetime = add({**cell, "num_format": "dd/mm/yyyy hh:mm", "align": "left"})
         # Conditional-format formats: strong BRAG, light BRAG for quarter cells, and highlights.
-        self.brag = {word: add({"bg_color": FILL[word] if word in RATED else GREY_FILL,
+        self.brag = {word: add({"bg_color": FILL[word] if word in RATED or word == "Incomplete" else GREY_FILL,
                                 "font_color": FONT.get(word, "#000000")}) for word in STATUSES}
         self.light = {word: add({"bg_color": colour}) for word, colour in LIGHT.items()}
         self.better = add({"font_color": "#2E7D32", "bold": True})
@@ -201,11 +215,17 @@ def _number(value: object) -> float | None:
         return None
 
 
+def fit_cell(text: str) -> str:
+    """Text an Excel cell can hold: beyond its 32,767 characters, cut with a visible end (the run
+    warns about the input cell, see pipeline.validate), never silently."""
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(CUT)] + CUT
+
+
 def _put_text(sheet: Worksheet, row: int, col: int, value: object, fmt: Format | None = None) -> None:
     """Input-derived text, always as a string cell (or a formatted blank)."""
     text = _text(value)
     if text:
-        sheet.write_string(row, col, text, fmt)
+        sheet.write_string(row, col, fit_cell(text), fmt)
     elif fmt is not None:
         sheet.write_blank(row, col, None, fmt)
 
@@ -346,14 +366,17 @@ def _quarter_note(row: pd.Series, i: int) -> str:
     """The cell comment on a quarter's figure: restatement, stored history, the reason, the breakdown."""
     parts = []
     if _text(row.get(f"q{i}_restated")):
-        parts.append(_text(row[f"q{i}_restated"]))
+        changed = _text(row.get(f"q{i}_rows_changed"))
+        parts.append(_text(row[f"q{i}_restated"]) + (f" ({changed})" if changed else ""))
+    if _text(row.get(f"q{i}_source")):
+        parts.append(_text(row[f"q{i}_source"]))
     if bool(row.get(f"q{i}_history")):
         parts.append("From stored history")
-    if row.get(f"q{i}_brag") in ("No data", "Not yet reported") and _text(row.get(f"q{i}_reason")):
+    if row.get(f"q{i}_brag") in ("Incomplete", "No data", "Not yet reported") and _text(row.get(f"q{i}_reason")):
         parts.append(f"{row[f'q{i}_brag']}: {_text(row[f'q{i}_reason'])}")
     if _text(row.get(f"q{i}_detail")):
         parts.append(_text(row[f"q{i}_detail"]))
-    return "\n".join(parts)
+    return fit_cell("\n".join(parts))
 
 
 def _files_not_used(data: ScorecardData) -> list[str]:
@@ -391,6 +414,7 @@ def _summary_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
     row = _summary_heading(sheet, st, data)
     row = _summary_counts(book, sheet, st, data, row)
     row = _summary_reds(sheet, st, data, row)
+    row = _summary_incomplete(sheet, st, data, row)
     if data.publish:
         row = _paragraph_rows(sheet, st, row, PUBLISH_NOTE)
     else:
@@ -472,6 +496,28 @@ def _summary_counts(book: Workbook, sheet: Worksheet, st: Styles, data: Scorecar
     chart.set_size({"width": 1000, "height": 280})
     sheet.insert_chart(row, 0, chart, {"x_offset": 4, "y_offset": 4, "object_position": 2})
     return row + 15  # the rows the chart covers: nothing is written under it
+
+
+def _summary_incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """Every figure of the reporting quarter that its returns cover only in part, and what is missing."""
+    card = data.scorecard
+    missing = card[card["brag"].eq("Incomplete")] if not card.empty else card
+    if missing.empty:
+        return row
+    sheet.write_string(row, 0, f"Incomplete figures this quarter ({len(missing)})", st.subtitle)
+    row += 1
+    sheet.write_string(row, 0, "Ref", st.head)
+    sheet.write_string(row, 1, "Measure", st.head)
+    _merged(sheet, row, 2, SUMMARY_LAST, "What is missing", st.head)
+    last = f"q{len(data.quarters)}_reason"
+    for record in missing.itertuples(index=False):
+        row += 1
+        reason = _text(getattr(record, last))
+        _put_text(sheet, row, 0, record.ref, st.ref)
+        _put_text(sheet, row, 1, record.title, st.wrap)
+        _merged(sheet, row, 2, SUMMARY_LAST, reason, st.wrap)
+        _fit(sheet, row, ((record.title, SUMMARY_WIDTHS[1]), (reason, sum(SUMMARY_WIDTHS[2:]))))
+    return row + 2
 
 
 def _summary_reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
@@ -655,6 +701,8 @@ def _scorecard_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
         ("Red", "Target missed by more than the tolerance; or worse than last quarter by more than the tolerance. "
                 "Red measures need commentary."),
         *STATUS_MEANINGS,
+        (STAND_IN, "From a stand-in source (its cell comment names it): e.g. Ofsted Annex A where the Early Help "
+                   "return does not cover the quarter."),
         *((("c", SUPPRESSED_MEANING),) if data.publish else ()),
     )
     for word, meaning in meanings:
@@ -1012,9 +1060,10 @@ def _expectations_detail(sheet: Worksheet, st: Styles, expectations: pd.DataFram
 
 # --------------------------------------------------------------------------- Sources
 
-SOURCE_COLUMNS = (("file", "File", 36), ("recognised_as", "Recognised as", 44), ("sheets", "Sheets", 30),
-                  ("rows_used", "Rows used", 9), ("rows_rejected", "Rows rejected", 9), ("sha256", "SHA-256", 46),
-                  ("modified", "Modified", 16), ("size", "Size (bytes)", 11))
+SOURCE_COLUMNS = (("file", "File", 32), ("recognised_as", "Recognised as", 38), ("sheets", "Sheets", 26),
+                  ("period", "Period covered", 24), ("rows_used", "Rows used", 9), ("rows_rejected", "Rows rejected", 9),
+                  ("rows_not_counted", "Rows not counted (in another file, or outside the period)", 13),
+                  ("sha256", "SHA-256", 46), ("modified", "Modified", 16), ("size", "Size (bytes)", 11))
 
 
 def _sources_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
@@ -1023,26 +1072,32 @@ def _sources_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
     for col, (_, title, width) in enumerate(SOURCE_COLUMNS):
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, title, st.head)
-    sheet.set_row(0, 30)
+    sheet.set_row(0, 45)
     sources = data.sources
     row = 0
+    widths = {key: width for key, _, width in SOURCE_COLUMNS}
     if sources is None or sources.empty:
         row = 1
         sheet.write_string(row, 0, "No input files were read.", st.plain)
     else:
         for record in sources.itertuples(index=False):
             row += 1
-            _put_text(sheet, row, 0, record.file, st.wrap)
-            _put_text(sheet, row, 1, record.recognised_as, st.wrap)
-            _put_text(sheet, row, 2, record.sheets, st.wrap)
-            _put_number(sheet, row, 3, record.rows_used, st.count)
-            _put_number(sheet, row, 4, record.rows_rejected, st.count)
-            _put_text(sheet, row, 5, record.sha256, st.small)
-            _put_date(sheet, row, 6, record.modified, st.datetime)
-            _put_number(sheet, row, 7, record.size, st.count)
-            _fit(sheet, row, ((record.file, 36), (record.recognised_as, 44), (record.sheets, 30), (record.sha256, 46 * 1.3)))
+            for col, (key, _, _) in enumerate(SOURCE_COLUMNS):
+                value = getattr(record, key)
+                if key in ("rows_used", "rows_rejected", "rows_not_counted", "size"):
+                    _put_number(sheet, row, col, value, st.count)
+                elif key == "modified":
+                    _put_date(sheet, row, col, value, st.datetime)
+                else:
+                    _put_text(sheet, row, col, value, st.small if key == "sha256" else st.wrap)
+            _fit(sheet, row, [(getattr(record, key), widths[key] * (1.3 if key == "sha256" else 1))
+                              for key in ("file", "recognised_as", "sheets", "period", "sha256")])
         sheet.conditional_format(1, 1, row, 1, {"type": "cell", "criteria": "==", "value": '"Not used"', "format": st.flag})
-        sheet.conditional_format(1, 4, row, 4, {"type": "cell", "criteria": ">", "value": 0, "format": st.attention})
+        sheet.conditional_format(1, 1, row, 1, {"type": "text", "criteria": "begins with", "value": "Not read",
+                                                "format": st.flag})
+        rejected = [key for key, _, _ in SOURCE_COLUMNS].index("rows_rejected")
+        sheet.conditional_format(1, rejected, row, rejected, {"type": "cell", "criteria": ">", "value": 0,
+                                                              "format": st.attention})
     sheet.autofilter(0, 0, max(row, 1), len(SOURCE_COLUMNS) - 1)
     sheet.freeze_panes(1, 1)
     sheet.print_area(0, 0, max(row, 1), len(SOURCE_COLUMNS) - 1)
@@ -1092,7 +1147,8 @@ def _definitions_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
             unit, polarity = _text(m.unit), _text(m.polarity)
             _put_text(sheet, row, 0, m.ref, st.ref)
             _put_text(sheet, row, 1, m.title, st.wrap)
-            _put_text(sheet, row, 2, m.description, st.wrap)
+            definition = _text(m.description) + (f"\nChoice: {m.choices}" if _text(m.choices) else "")
+            _put_text(sheet, row, 2, definition, st.wrap)
             _put_text(sheet, row, 3, m.source, st.wrap)
             _put_text(sheet, row, 4, UNIT_WORDS.get(unit, unit), st.wrap)
             _put_text(sheet, row, 5, POLARITY_WORDS.get(polarity, polarity), st.wrap)
@@ -1100,7 +1156,7 @@ def _definitions_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
             _put_text(sheet, row, 7, _tolerance_text(_number(tolerances.get(m.ref)), unit, polarity), st.wrap)
             _put_text(sheet, row, 8, m.rule, st.wrap)
             _put_text(sheet, row, 9, "Yes" if bool(m.developing) else "No", st.centre)
-            _fit(sheet, row, ((m.title, DEF_WIDTHS[1]), (m.description, DEF_WIDTHS[2]), (m.source, DEF_WIDTHS[3]),
+            _fit(sheet, row, ((m.title, DEF_WIDTHS[1]), (definition, DEF_WIDTHS[2]), (m.source, DEF_WIDTHS[3]),
                               (m.target, DEF_WIDTHS[6]), (m.rule, DEF_WIDTHS[8]),
                               (POLARITY_WORDS.get(polarity, ""), DEF_WIDTHS[5])))
     last_measure = row

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -78,8 +79,11 @@ def test_police_figures_match_independent_counts(demo):
 def test_return_home_interviews_offered_match_an_independent_count(demo):
     episodes = table(demo / "demo-inputs" / "CSC exploitation data Q2 2025-26.xlsx", "Missing episodes", "Child reference")
     mine = episodes[in_q2(episodes["Episode start date"]) & episodes["Missing or away"].ne("Away")]
-    offered = int(mine["Return home interview offered"].isin(["Yes", "Y"]).sum())
-    assert scorecard(demo)["4.11"]["Q2 2025/26"] == f"{100 * offered / len(mine):.1f}% ({offered} of {len(mine)})"
+    # 4.11 counts young people (kpis.yaml, per: child_ref): a child is offered when any episode was
+    children = mine.groupby("Child reference")["Return home interview offered"].agg(lambda s: s.isin(["Yes", "Y"]).any())
+    offered, went_missing = int(children.sum()), len(children)
+    share = (Decimal(100 * offered) / Decimal(went_missing)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert scorecard(demo)["4.11"]["Q2 2025/26"] == f"{share}% ({offered} of {went_missing})"
     assert scorecard(demo)["4.10"]["Q2 2025/26"] == str(mine["Child reference"].nunique())
 
 

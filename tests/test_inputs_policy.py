@@ -139,7 +139,7 @@ def test_errors_stop_the_build_and_leave_earlier_outputs_exactly_as_they_were(tm
 
     allowed = cli("--inputs", str(folder), "--outputs", str(tmp_path / "allowed"), "--allow-errors")
     assert allowed.returncode == 3, allowed.stdout
-    book = openpyxl.load_workbook(next((tmp_path / "allowed").glob("CE scorecard*.xlsx")))
+    book = openpyxl.load_workbook(tmp_path / "allowed" / "CE scorecard Q2 2025-26.xlsx")
     rows = {r[0]: r for r in book["Scorecard"].iter_rows(values_only=True)}
     notes = rows["Ref"].index("Notes")
     assert "1 row(s) of its source failed checks and were left out" in rows["4.5"][notes]

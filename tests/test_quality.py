@@ -70,12 +70,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     cfg = load_config(paths)
     ins = check_inputs(paths.inputs, cfg.contract, TODAY)
     res = compute_measures(ins.checked.frames, cfg.catalogue, cfg.contract, present_columns(ins.staged),
-                           {loc.loc: loc.file for loc in ins.staged.locations})
+                           {loc.loc: loc.file for loc in ins.staged.locations}, ins.coverage)
     reporting = parse_label("Q2 2025/26")
     quarters = columns_for(reporting)
     merged = merge_history(res.values, load_history(base / "none.sqlite"), reporting, {})
-    figures = rate_measures(merged.values, cfg.catalogue)
-    scorecard = assemble(figures, cfg.catalogue, quarters, res.gaps)
+    figures = rate_measures(merged.values, cfg.catalogue, res.alternatives)
+    scorecard = assemble(figures, cfg.catalogue, cfg.contract, quarters, res.gaps)
     return Demo(figures, scorecard, res.alternatives, quarters, cfg.catalogue.refs)
 
 

@@ -18,11 +18,11 @@ LAST = QUARTERS[-1]
 
 
 def rate_one(ref: str, value: float | None, previous: float | None = None, year_ago: float | None = None) -> pd.Series:
-    rows = [{"ref": ref, "quarter": LAST, "value": value, "status": "ok" if value is not None else "no_data"}]
+    rows = [{"ref": ref, "quarter": LAST, "value": value, "status": "ok" if value is not None else "no_data", "table": "t"}]
     if previous is not None:
-        rows.append({"ref": ref, "quarter": LAST - 1, "value": previous, "status": "ok"})
+        rows.append({"ref": ref, "quarter": LAST - 1, "value": previous, "status": "ok", "table": "t"})
     if year_ago is not None:
-        rows.append({"ref": ref, "quarter": LAST - 4, "value": year_ago, "status": "ok"})
+        rows.append({"ref": ref, "quarter": LAST - 4, "value": year_ago, "status": "ok", "table": "t"})
     frame = pd.DataFrame(rows).astype({"value": "float64"})
     out = rate_measures(frame, CATALOGUE)
     return out[out["quarter"] == LAST].iloc[0]

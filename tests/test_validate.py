@@ -64,7 +64,7 @@ def test_a_blank_required_cell_is_named(table):
 
 GIVEN_EXPECT = [
     # (table, changes to the example row, column named, words in the expectation)
-    ("police_intelligence", {"linked_offences": "-1"}, "linked_offences", "a whole number, 0 or more"),
+    ("police_intelligence", {"linked_offences": "-1"}, "linked_offences", "a whole number from 0 to 100"),
     ("police_intelligence", {"report_date": "01/01/2027"}, "report_date", "cannot be in the future"),
     ("police_intelligence", {"report_date": "01/01/1999"}, "report_date", "a date from 01/01/2005"),
     ("police_crimes", {"outcome_date": "01/08/2024"}, "outcome_date", "on or after the Date recorded (02/09/2024)"),

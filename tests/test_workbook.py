@@ -12,6 +12,7 @@ import time
 import uuid
 import zipfile
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -122,7 +123,7 @@ def kpi(ref: str) -> dict:
 
 def rate_against_target(value: float, rule: dict) -> str:
     """The README's rule for a higher-is-better measure with a target, written out again."""
-    value = round(value, 1)
+    value = float(half_up(value))
     if rule["stretch"] is not None and value >= rule["stretch"]:
         return "Blue"
     if value >= rule["target"]:
@@ -186,14 +187,22 @@ def test_cse_arrests_match_the_police_disruption_sheet(demo):
 
 
 def return_home_interviews(inputs: Path) -> tuple[int, int]:
+    """Young people offered an interview after any of their episodes in Q2, of those who went missing."""
     episodes = table(inputs / "CSC exploitation data Q2 2025-26.xlsx", "Missing episodes", "Child reference")
     mine = episodes[in_q2(episodes["Episode start date"]) & episodes["Missing or away"].ne("Away")]
-    return int(mine["Return home interview offered"].isin(["Yes", "Y"]).sum()), len(mine)
+    offered = mine.groupby("Child reference")["Return home interview offered"].agg(lambda s: s.isin(["Yes", "Y"]).any())
+    return int(offered.sum()), len(offered)
+
+
+def half_up(value: float, places: int = 1) -> Decimal:
+    """Rounded as Excel rounds: halves away from zero."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
 
 
 def test_a_percentage_shows_its_numerator_and_denominator(demo):
-    offered, episodes = return_home_interviews(demo.inputs)
-    assert scorecard_rows(demo.book)["4.11"]["Q2 2025/26"] == f"{100 * offered / episodes:.1f}% ({offered} of {episodes})"
+    offered, children = return_home_interviews(demo.inputs)
+    share = (Decimal(100 * offered) / Decimal(children)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert scorecard_rows(demo.book)["4.11"]["Q2 2025/26"] == f"{share}% ({offered} of {children})"
 
 
 @pytest.mark.parametrize("ref", ["4.11", "4.12"])
@@ -424,7 +433,8 @@ def test_the_demo_run_checks_its_figures_and_keeps_the_data_docs(demo):
 def test_sources_lists_every_file_with_its_sha256(demo):
     sheet = demo.book["Sources"]
     headings = [c.value for c in sheet[1]]
-    assert headings[:7] == ["File", "Recognised as", "Sheets", "Rows used", "Rows rejected", "SHA-256", "Modified"]
+    assert headings[:5] == ["File", "Recognised as", "Sheets", "Period covered", "Rows used"]
+    assert headings[5:8] == ["Rows rejected", "Rows not counted (in another file, or outside the period)", "SHA-256"]
     rows = {r[0]: dict(zip(headings, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
     files = sorted(p.name for p in demo.inputs.iterdir())
     assert sorted(rows) == files
