@@ -48,11 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m pipeline",
         description="Build the Child Exploitation Delivery Group's quarterly scorecard from the agencies' returns.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "validate", "templates", "schedule"],
+    parser.add_argument("command", nargs="?", default="run",
+                        choices=["run", "validate", "explain", "templates", "schedule"],
                         help="run (default): check the inputs and build the scorecard; validate: check the inputs "
-                             "only; templates: write blank return templates; schedule: print the command that "
-                             "registers the quarterly Windows scheduled task")
-    parser.add_argument("folder", nargs="?", type=Path, help="for 'templates': the folder to write them to")
+                             "only; explain REF QUARTER: list the rows behind one figure; templates: write blank "
+                             "return templates; schedule: print the command that registers the quarterly Windows "
+                             "scheduled task")
+    parser.add_argument("words", nargs="*", metavar="ARG",
+                        help='for \'templates\': the folder to write them to; for \'explain\': the Ref and the '
+                             'quarter, e.g. explain 4.10 "Q2 2025/26"')
     parser.add_argument("--demo", action="store_true",
                         help="use the bundled demo inputs (also written to outputs/demo-inputs/)")
     parser.add_argument("--quarter", metavar='"Q3 2024/25"',
@@ -87,12 +91,31 @@ def main(argv: list[str] | None = None) -> int:
             args.checker.close()
 
 
+def _words(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The positional words each command takes: a folder for templates, a Ref and a quarter for explain."""
+    args.folder = args.ref = None
+    words = list(args.words)
+    if args.command == "explain":
+        if len(words) != 2:
+            parser.error('explain needs a Ref and a quarter, e.g. explain 4.10 "Q2 2025/26"')
+        args.ref, quarter = words
+        try:
+            args.quarter = _quarter(quarter)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"explain: {exc}")
+    elif args.command == "templates" and len(words) <= 1:
+        args.folder = Path(words[0]) if words else None
+    elif words:
+        parser.error(f"'{args.command}' takes no other words (found: {' '.join(words)})")
+
+
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.quarter is not None:  # read here, not by argparse, so pandas loads after the worker starts
         try:
             args.quarter = _quarter(args.quarter)
         except argparse.ArgumentTypeError as exc:
             parser.error(f"argument --quarter: {exc}")
+    _words(parser, args)
     from pipeline.config import ConfigError
     from pipeline.console import Console
     from pipeline.paths import Paths
@@ -171,6 +194,31 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
     return EXIT_OK
 
 
+def _explain(args: argparse.Namespace, paths, config, console, record, today: date, progress) -> int:
+    """The rows behind one figure, from the inputs (and history, for quarters they no longer cover)."""
+    from pipeline.explain import explain_lines
+    from pipeline.quarters import label
+    from pipeline.run import HISTORY_FILE, check_inputs, compute_figures
+
+    if args.ref not in config.catalogue.refs:
+        console.problem(f"There is no measure '{args.ref}' on the scorecard. Refs are: {', '.join(config.catalogue.refs)}.")
+        record.status, record.message = "usage", f"unknown Ref {args.ref}"
+        return EXIT_USAGE
+    inputs = check_inputs(paths.inputs, config.contract, today, progress,
+                          allowed={"commentary": {"ref": config.catalogue.refs}})
+    console.end_progress()
+    history = paths.outputs / (("demo-" if args.demo else "") + HISTORY_FILE)
+    figures = compute_figures(inputs, config, history, args.quarter, today)
+    for line in explain_lines(figures.merged.values, figures.merged.lineage, config.catalogue, figures.results.gaps,
+                              args.ref, args.quarter):
+        console.result(line)
+    if inputs.counts["error"]:
+        console.say(f"Note: {inputs.counts['error']} problem(s) in the inputs; rows with errors are not counted "
+                    "(python -m pipeline validate lists them).")
+    record.status, record.quarter = "explained", label(args.quarter)
+    return EXIT_OK
+
+
 def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
     from pipeline import problems as pr
     from pipeline.paths import Paths
@@ -192,6 +240,8 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0
     seen = iter(range(1, total + 1))
     progress = lambda name: console.progress(next(seen, total), total, name)  # noqa: E731
+    if args.command == "explain":
+        return _explain(args, paths, config, console, record, today, progress)
     if args.command == "validate":
         inputs = check_inputs(paths.inputs, config.contract, today, progress,
                               allowed={"commentary": {"ref": config.catalogue.refs}})

@@ -979,13 +979,17 @@ class _Workbook:
         return self._formats[key]
 
     def sheet(self, name: str, frame: pd.DataFrame, *, titles: tuple[str, ...] = (), total: str | None = None,
-              date_format: str | int = DATE_FORMAT, formats: dict[str, str | int] | None = None) -> None:
-        """Title rows (each followed by a blank row), a bold header row, the data, and optionally a Total row."""
+              date_format: str | int = DATE_FORMAT, formats: dict[str, str | int] | None = None,
+              period: str | None = None) -> None:
+        """Title rows (each followed by a blank row), the period the sheet covers as `period` says
+        ("one cell", "label and dates" or "two rows"), a bold header row, the data, and optionally a Total row."""
         sheet = self.book.add_worksheet(name)
         row = 0
         for title in titles:
             sheet.write_string(row, 0, title, self.fmt(bold=True, font_size=12))
             row += 2
+        if period is not None:
+            row = self.period(sheet, row, period)
         header = self.fmt(bold=True, text_wrap=True, valign="top", bottom=1)
         column_formats = []
         for col, heading in enumerate(frame.columns):
@@ -1001,6 +1005,24 @@ class _Workbook:
             for col in range(1, frame.shape[1]):
                 sheet.write_number(row, col, int(pd.to_numeric(frame.iloc[:, col]).sum()), self.fmt(bold=True))
         sheet.freeze_panes(first_data_row, 0)
+
+    def period(self, sheet: Worksheet, row: int, layout: str) -> int:
+        """The 'Period covered' line in one of the ways agencies write it; the next free row."""
+        start, end = PERIOD_START.to_pydatetime(), PERIOD_END.to_pydatetime()
+        dates = self.fmt(num_format=DATE_FORMAT, bold=True)
+        if layout == "one cell":
+            sheet.write_string(row, 0, f"Period covered: {start:%d/%m/%Y} to {end:%d/%m/%Y}", self.fmt(italic=True))
+            return row + 2
+        if layout == "label and dates":
+            sheet.write_string(row, 0, "Period covered", self.fmt(bold=True))
+            sheet.write_datetime(row, 1, start, dates)
+            sheet.write_datetime(row, 2, end, dates)
+            return row + 2
+        sheet.write_string(row, 0, "Period covered from", self.fmt(bold=True))  # two rows, each with its date
+        sheet.write_datetime(row, 1, start, dates)
+        sheet.write_string(row + 1, 0, "Period covered to", self.fmt(bold=True))
+        sheet.write_datetime(row + 1, 1, end, dates)
+        return row + 3
 
     def rows(self, sheet: Worksheet, frame: pd.DataFrame, row: int, column_formats: list[Format | None],
              dates: Format) -> int:
@@ -1089,15 +1111,16 @@ def _write_police(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     with _Workbook(path, "SYP child exploitation data") as book:
         for table in ("police_intelligence", "police_crimes", "police_disruption", "police_apps", "stovewood"):
             book.sheet(_sheet_name(table), _headed(tables[table], table, aliases.get(table)), titles=(POLICE_TITLE,),
-                       total="Total" if table == "police_disruption" else None, formats=MONTH)
+                       total="Total" if table == "police_disruption" else None, formats=MONTH, period="one cell")
     return path
 
 
-def _write_tables(path: Path, title: str, tables: dict[str, pd.DataFrame], names: list[str]) -> Path:
+def _write_tables(path: Path, title: str, tables: dict[str, pd.DataFrame], names: list[str],
+                  period: str | None = None) -> Path:
     """A workbook with one sheet per contract table, named and headed as the contract says."""
     with _Workbook(path, title) as book:
         for table in names:
-            book.sheet(_sheet_name(table), _headed(tables[table], table), formats=MONTH)
+            book.sheet(_sheet_name(table), _headed(tables[table], table), formats=MONTH, period=period)
     return path
 
 
@@ -1129,9 +1152,9 @@ def _write_partnership(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
     train[attending] = train[attending].astype(str)
     train.columns = [c.upper() for c in train.columns]
     with _Workbook(path, "Partnership return") as book:
-        book.sheet(_sheet_name("training"), train)
+        book.sheet(_sheet_name("training"), train, period="one cell")
         for table in ("engagement", "therapeutic", "commissioned_audits", "partnership_audits", "learning_events"):
-            book.sheet(_sheet_name(table), _headed(tables[table], table), formats=MONTH)
+            book.sheet(_sheet_name(table), _headed(tables[table], table), formats=MONTH, period="one cell")
     return path
 
 
@@ -1143,10 +1166,10 @@ def write_demo_inputs(folder: Path) -> list[Path]:
     return [
         _write_police(folder / FILES["police"], tables),
         _write_tables(folder / FILES["evolve"], "Evolve child exploitation data", tables,
-                      ["evolve_risk", "evolve_audits", "evolve_feedback"]),
+                      ["evolve_risk", "evolve_audits", "evolve_feedback"], period="label and dates"),
         _write_referrals_csv(folder / FILES["referrals"], tables["csc_referrals"]),
         _write_tables(folder / FILES["social_care"], "Children's social care exploitation data", tables,
-                      ["csc_strategy", "csc_cp_plans", "csc_complex_abuse", "csc_missing"]),
+                      ["csc_strategy", "csc_cp_plans", "csc_complex_abuse", "csc_missing"], period="two rows"),
         _write_tables(folder / FILES["early_help"], "Early Help completed assessments", tables, ["eh_monthly"]),
         _write_annex_a(folder / FILES["annex_a"], tables),
         _write_partnership(folder / FILES["partnership"], tables),

@@ -57,7 +57,8 @@ def _role(label: str) -> str:
 
 def find_period(head: pd.DataFrame, before_row: int | None = None) -> Period | None:
     """The "Period covered" statement in the first rows of a sheet (above `before_row`, the
-    0-based heading row, if given), or None if the sheet has none."""
+    0-based heading row, if given), or None if the sheet has none. Only a cell that starts with
+    the words counts, so a sentence that mentions a period covered is not taken for one."""
     start = end = None
     cell = found = ""
     for r in head.index:
@@ -65,7 +66,7 @@ def find_period(head: pd.DataFrame, before_row: int | None = None) -> Period | N
             break
         values = head.loc[r].tolist()
         for c, value in enumerate(values):
-            if not (isinstance(value, str) and LABEL in normalise(value)):
+            if not (isinstance(value, str) and normalise(value).startswith(LABEL)):
                 continue
             cell = cell or f"{column_letter(int(head.columns[c]))}{int(r) + 1}"
             found = value.strip()[:120] if not found else found

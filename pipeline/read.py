@@ -558,6 +558,8 @@ def _period(head: pd.DataFrame, heading_row: int | None, file: InputFile, sheet:
     period = find_period(head, heading_row)
     if period is None or period.complete:
         return period
+    if period.start is None and period.end is None:  # a template's line left blank: the rows will tell
+        return None
     said = pr.show_value(period.found)
     if period.start is not None and period.end is not None:
         what = f"runs backwards (from {period.start:%d/%m/%Y} to {period.end:%d/%m/%Y})"

@@ -68,6 +68,7 @@ class Formats:
     text: Format
     date: Format
     month: Format
+    entry: Format  # a date the agency fills in on the Read me sheet
 
 
 def _formats(workbook: Workbook) -> Formats:
@@ -85,6 +86,8 @@ def _formats(workbook: Workbook) -> Formats:
         text=workbook.add_format({"num_format": "@"}),
         date=workbook.add_format({"num_format": "dd/mm/yyyy"}),
         month=workbook.add_format({"num_format": "mmm-yyyy"}),
+        entry=workbook.add_format({"num_format": "dd/mm/yyyy", "bg_color": "#FFF2CC", "border": 1,
+                                   "border_color": "#A6A6A6", "align": "left"}),
     )
 
 
@@ -164,6 +167,8 @@ def _write_readme(sheet: Worksheet, template: Template, tables: list[Table], fmt
     sheet.write_string(2, 1, f"The {SUBJECT.lower()}.", fmt.wrap)
 
     row = 4
+    if any(table.date_column and table.grain != "monthly" for table in tables):
+        row = _write_period(sheet, row, fmt, text_width) + 1
     sheet.write_string(row, 0, "What is in this workbook", fmt.heading)
     sheet.write_blank(row, 1, None, fmt.heading)
     row += 1
@@ -186,12 +191,36 @@ def _write_readme(sheet: Worksheet, template: Template, tables: list[Table], fmt
         row += 1
 
 
+PERIOD_NOTE = ("Type the first and the last day this return covers, e.g. 01/07/2025 and 30/09/2025. A quarter "
+               "it covers with nothing to report then shows 0 on the scorecard; a quarter it does not cover shows "
+               "No data. Left blank, the period is worked out from the dates in the rows.")
+
+
+def _write_period(sheet: Worksheet, row: int, fmt: Formats, text_width: float) -> int:
+    """The 'Period covered' lines (read by pipeline.period): two dates to fill in; the last row used."""
+    sheet.write_string(row, 0, "The period this return covers", fmt.heading)
+    sheet.write_blank(row, 1, None, fmt.heading)
+    for offset, (label, title) in enumerate((("Period covered from", "First day covered"),
+                                             ("Period covered to", "Last day covered")), start=1):
+        sheet.write_string(row + offset, 0, label, fmt.label)
+        sheet.write_blank(row + offset, 1, None, fmt.entry)
+        sheet.data_validation(row + offset, 1, row + offset, 1, {
+            "validate": "date", "criteria": "between", "minimum": date(2000, 1, 1), "maximum": LATEST_DATE,
+            "input_title": title, "input_message": "Type a date as dd/mm/yyyy, e.g. 30/09/2025.",
+            "error_title": "Not a date", "error_message": "Type a date as dd/mm/yyyy, e.g. 30/09/2025."})
+    sheet.write_string(row + 3, 1, PERIOD_NOTE, fmt.wrap)
+    _fit_row(sheet, row + 3, [(PERIOD_NOTE, text_width)])
+    return row + 3
+
+
 def _instructions() -> list[str]:
     """The same short rules for every template."""
     return [
         "Keep the heading row (row 1 of each sheet) exactly as it is. "
         "Do not rename, move or delete headings.",
         "Type one row per record, starting in row 2, with no blank rows in between.",
+        "Where this sheet asks for the period covered, type its first and last day: then a quarter with "
+        "nothing to report shows 0, not No data.",
         "Type dates as dd/mm/yyyy, for example 31/10/2024. For a month, type Oct-2024 or any date in it.",
         "Where a cell has a dropdown, choose the value from the list rather than typing your own wording.",
         "Do not add totals rows or subtotals. The scorecard works out its own totals and ignores yours.",

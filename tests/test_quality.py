@@ -40,7 +40,7 @@ PERCENTAGES = "Percentages are between 0 and 100"
 DENOMINATORS = "Percentages have a denominator above zero"
 CSE_S47 = "CSE strategy meetings progressing to S47 are not more than CSE strategy meetings"
 CCE_S47 = "CCE strategy meetings progressing to S47 are not more than CCE strategy meetings"
-RHI = "Return home interviews offered are not more than missing episodes"
+RHI = "Young people offered a return home interview are not more than young people who went missing"
 AGREE = "The Annex A and Early Help figures for completed Early Help assessments agree"
 CHANGE = "The change on the previous quarter is within 50%"
 
