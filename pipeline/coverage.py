@@ -26,7 +26,7 @@ import pandas as pd
 
 from pipeline import problems as pr
 from pipeline.contract import Contract, Table
-from pipeline.lineage import row_ranges
+from pipeline.lineage import rows_phrase
 from pipeline.quarters import FREQ, first_day, label, last_day
 from pipeline.read import Location
 
@@ -140,15 +140,18 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
             quarters += _monthly(name, frame[table.date_column], today)
             continue
         spans, drop = [], []
-        for loc, rows in frame.groupby("_loc", sort=True):
-            where = place.get(int(loc))
+        groups = {int(loc): rows for loc, rows in frame.groupby("_loc", sort=True)}
+        # A return that states its period covers it even with no rows at all: its quarters are 0.
+        for loc in sorted(set(groups) | {where.loc for where in locations if where.table == name}):
+            rows = groups.get(loc, frame.iloc[0:0])
+            where = place.get(loc)
             said = where.period if where else None
             if said is not None and said.complete:
                 outside = _outside(table, rows, said.start, said.end)
                 if outside.any():
                     drop.append(rows.index[outside.to_numpy()])
                     notes.append(_outside_note(where, table, name, rows.loc[outside, "_row"], said.start, said.end))
-                start, end, latest = said.start, said.end, rows[table.date_column].max()
+                start, end, latest = said.start, said.end, rows[table.date_column].max() if len(rows) else pd.NaT
                 if end > yesterday:
                     notes.append(_late_note(where, name, end, yesterday))
             else:
@@ -157,7 +160,7 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
                     continue
                 start, end, latest = found
             end = min(end, yesterday)
-            periods.append({"table": name, "loc": int(loc), "start": start, "end": end,
+            periods.append({"table": name, "loc": loc, "start": start, "end": end,
                             "declared": said is not None and said.complete, "latest": latest})
             if start <= end:
                 spans.append((start, end))
@@ -170,13 +173,13 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
 
 def _outside_note(where: Location, table: Table, name: str, rows: pd.Series, start: pd.Timestamp,
                   end: pd.Timestamp) -> dict[str, str]:
-    listed = row_ranges(rows)
+    listed = rows_phrase(rows)
     heading = table.columns[table.date_column].header
     return pr.problem(
-        "warning", f"{pr.where(where.file, where.sheet)}, rows {listed}: the {heading} is outside the period the "
-        f"return says it covers ({_day(start)} to {_day(end)}, cell {where.period.cell}), so these rows were not "
+        "warning", f"{pr.where(where.file, where.sheet)}, {listed}: the {heading} is outside the period the "
+        f"return says it covers ({_day(start)} to {_day(end)}, cell {where.period.cell}), so they were not "
         "counted. Correct the dates, or the period covered.",
-        file=where.file, sheet=where.sheet, cell=f"rows {listed}", column=heading, source=name, check="outside_period")
+        file=where.file, sheet=where.sheet, cell=listed, column=heading, source=name, check="outside_period")
 
 
 def _late_note(where: Location, name: str, end: pd.Timestamp, yesterday: pd.Timestamp) -> dict[str, str]:
@@ -186,15 +189,23 @@ def _late_note(where: Location, name: str, end: pd.Timestamp, yesterday: pd.Time
         file=where.file, sheet=where.sheet, cell=where.period.cell, value=_day(end), source=name, check="period_covered")
 
 
-def unfinished(coverage: Coverage, reporting: pd.Period, contract: Contract) -> pd.DataFrame:
-    """A warning for each table whose rows stop before the reporting quarter, so that a return
-    that was cut short is noticed rather than read as 'No data'."""
+def coverage_problems(coverage: Coverage, quarters: list[pd.Period], contract: Contract) -> pd.DataFrame:
+    """Warnings for the quarters on the scorecard: each one a table covers only in part (its
+    figures show Incomplete), and each table whose rows stop before the reporting quarter, so
+    that a month left out or a return cut short is noticed rather than read as 'No data'."""
+    reporting = quarters[-1]
     begin = first_day(reporting)
     notes = []
     periods = coverage.periods
     for name in dict.fromkeys(coverage.quarters["table"]):
         table = contract.tables[name]
         mine = coverage.of(name)
+        for quarter in [q for q in quarters if q in mine.index and mine.at[q, "status"] == PARTIAL]:
+            notes.append(pr.problem(
+                "warning", f"The {table.title} cover {label(quarter)} only in part ({mine.at[quarter, 'reason']}), "
+                f"so the measures worked out from them show Incomplete for {label(quarter)}. Add what is missing "
+                "to the return, or send the return that has it.",
+                source=name, sheet=f"Scorecard, {label(quarter)}", check="incomplete_quarter"))
         if reporting in mine.index and mine.at[reporting, "status"] != NONE:
             continue
         if table.grain == "monthly":

@@ -25,7 +25,7 @@ import pandas as pd
 from pipeline import problems as pr
 from pipeline.contract import Contract, Table
 from pipeline.discover import InputFile
-from pipeline.lineage import row_ranges
+from pipeline.lineage import rows_phrase
 from pipeline.read import Location
 
 
@@ -116,13 +116,13 @@ def _copy_notes(copies: pd.DataFrame, table: Table, name: str, place: dict[int, 
     notes = []
     for (loc, twin_loc), rows in copies.groupby(["loc", "twin_loc"], sort=True):
         loc, twin_loc = int(loc), int(twin_loc)
-        here, there = row_ranges(rows["row"]), row_ranges(rows["twin_row"])
+        here, there = rows_phrase(rows["row"]), rows_phrase(rows["twin_row"])
         notes.append(pr.problem(
             "warning",
-            f"{_where(place, loc)}, rows {here}: the same {table.title.lower()} records are in {_where(place, twin_loc)} "
-            f"(rows {there}), so they were counted once. If one of the two files is an old copy, take it out of the "
+            f"{_where(place, loc)}, {here}: the same records ({table.title}) are in {_where(place, twin_loc)} "
+            f"({there}), so they were counted once. If one of the two files is an old copy, take it out of the "
             "inputs folder.",
-            file=place[loc].file, sheet=place[loc].sheet, cell=f"rows {here}", source=name,
+            file=place[loc].file, sheet=place[loc].sheet, cell=here, source=name,
             value=place[twin_loc].file, check="duplicate_rows"))
     return notes
 
@@ -148,14 +148,14 @@ def _newer_wins(frame: pd.DataFrame, differ: pd.DataFrame, table: Table, name: s
         first = rows.index[0]
         partner = order[(order["key"] == rows["key"].iloc[0]) & (order["loc"] == win_loc)].index[0]
         changed = [table.columns[c].header for c in _differing(frame, first, partner, table)]
-        here = row_ranges(rows["row"])
+        here = rows_phrase(rows["row"])
         notes.append(pr.problem(
             "warning",
-            f"{_where(place, loc)}, rows {here}: the same {_heading_list(table, key)} are in "
+            f"{_where(place, loc)}, {here}: the same {_heading_list(table, key)} are in "
             f"{_where(place, win_loc)}, which is the newer file, with different values (e.g. {', '.join(changed[:3])}), "
             f"so the rows from {place[win_loc].file} were counted. If {place[loc].file} is out of date, take it out "
             "of the inputs folder.",
-            file=place[loc].file, sheet=place[loc].sheet, cell=f"rows {here}", source=name,
+            file=place[loc].file, sheet=place[loc].sheet, cell=here, source=name,
             value=place[win_loc].file, check="updated_rows"))
     return losers.index, notes
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.lineage import SUMMARY_COLUMNS, expand_ranges, row_ranges
+from pipeline.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
 from pipeline.quarters import FREQ, label
 from pipeline.safe import Staged, write_atomically
 
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS measure_values (
     source_table TEXT,
     files TEXT,                     -- JSON: {file name: SHA-256}
     recorded_at TEXT NOT NULL,      -- the run that recorded this figure
+    stand_in INTEGER NOT NULL DEFAULT 0,  -- 1: from a stand-in source (e.g. Annex A for the Early Help return)
     PRIMARY KEY (ref, quarter)
 );
 CREATE TABLE IF NOT EXISTS restatements (
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS restatements (
     new_value REAL NOT NULL,
     old_files TEXT,
     new_files TEXT,
-    restated_at TEXT NOT NULL
+    restated_at TEXT NOT NULL,
+    rows_changed TEXT               -- the rows behind the figure that changed: now counted / no longer counted
 );
 CREATE TABLE IF NOT EXISTS figure_rows (   -- the rows each stored figure was computed from
     ref TEXT NOT NULL,
@@ -61,8 +63,8 @@ CREATE TABLE IF NOT EXISTS figure_rows (   -- the rows each stored figure was co
     PRIMARY KEY (ref, quarter, file, sheet, part)
 );
 """
-# Columns added since the first version, so that an older history.sqlite is brought up to date.
-ADDED_COLUMNS = (("restatements", "rows_changed", "TEXT"),)
+# Columns added since the first version: an older history.sqlite is brought up to date when opened.
+ADDED_COLUMNS = (("restatements", "rows_changed", "TEXT"), ("measure_values", "stand_in", "INTEGER NOT NULL DEFAULT 0"))
 FIGURES = ["value", "numerator", "denominator", "secondary"]
 
 
@@ -87,7 +89,7 @@ def _migrate(con: sqlite3.Connection) -> None:
 
 def load_history(db: Path) -> pd.DataFrame:
     columns = ["ref", "quarter", "value", "numerator", "denominator", "secondary", "rows", "detail",
-               "source_table", "files", "recorded_at"]
+               "source_table", "files", "recorded_at", "stand_in"]
     restated = ["ref", "quarter", "old_value", "new_value", "restated_at", "rows_changed"]
     if not db.exists():
         return pd.DataFrame(columns=columns + ["restated_from", "restated_at", "rows_changed"])
@@ -138,7 +140,7 @@ def rows_changed(old: pd.DataFrame, new: pd.DataFrame) -> str:
     before, after = rows_by_place(old), rows_by_place(new)
     parts = []
     for words, first, second in (("now counted", after, before), ("no longer counted", before, after)):
-        places = [f"{file}{f', sheet {sheet!r}' if sheet else ''}, rows {row_ranges(rows - second.get((file, sheet), set()))}"
+        places = [f"{file}{f', sheet {sheet!r}' if sheet else ''}, {rows_phrase(rows - second.get((file, sheet), set()))}"
                   for (file, sheet), rows in sorted(first.items()) if rows - second.get((file, sheet), set())]
         if places:
             parts.append(f"{words}: " + "; ".join(places))
@@ -200,6 +202,7 @@ def merge_history(current: pd.DataFrame, history: pd.DataFrame, reporting: pd.Pe
     kept_lineage = lineage
     if len(fill):
         fill = fill.assign(status="ok", reason="", table=fill["source_table"], from_history=True,
+                           stand_in=fill["stand_in"].fillna(0).astype(bool),
                            files=fill["files"].map(lambda j: "; ".join(json.loads(j)) if j else ""))
         filled = pd.MultiIndex.from_frame(fill[["ref", "quarter"]])
         values = values[~pd.MultiIndex.from_frame(values[["ref", "quarter"]]).isin(filled)]
@@ -241,10 +244,10 @@ def save_history(db: Path, merged: Merged, run_time: str, staged: Staged | None 
             with con:
                 con.executemany(
                     "INSERT OR REPLACE INTO measure_values (ref, quarter, quarter_label, value, numerator, denominator, "
-                    "secondary, rows, detail, source_table, files, recorded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "secondary, rows, detail, source_table, files, recorded_at, stand_in) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(r.ref, str(r.quarter), label(r.quarter), float(r.value), _num(r.numerator), _num(r.denominator),
                       _num(r.secondary), int(r.rows), r.detail if isinstance(r.detail, str) else None, r.table,
-                      r.files_json, run_time) for r in rows.itertuples(index=False)])
+                      r.files_json, run_time, int(bool(r.stand_in))) for r in rows.itertuples(index=False)])
                 con.executemany(
                     "INSERT INTO restatements (ref, quarter, quarter_label, old_value, new_value, old_files, new_files, "
                     "restated_at, rows_changed) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -33,6 +33,12 @@ def row_ranges(rows: Iterable[int]) -> str:
     return ", ".join(runs)
 
 
+def rows_phrase(rows: Iterable[int]) -> str:
+    """'row 5' or 'rows 5-40, 42', as a sentence says it."""
+    text = row_ranges(rows)
+    return f"row {text}" if text.isdigit() else f"rows {text}"
+
+
 def expand_ranges(text: str) -> set[int]:
     """The rows that `row_ranges` wrote ('5-7, 9' -> {5, 6, 7, 9})."""
     rows: set[int] = set()

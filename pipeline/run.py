@@ -223,13 +223,14 @@ class Figures:
     results: Results
     merged: Merged  # figures and the rows behind them, history included
     reporting: pd.Period
-    problems: pd.DataFrame  # returns that stop before the reporting quarter
+    problems: pd.DataFrame  # quarters on the scorecard that returns cover only in part, or not at all
 
 
 def compute_figures(inputs: CheckedInputs, config: Config, history_db: Path, quarter: pd.Period | None,
                     today: date) -> Figures:
     """Every measure from the checked rows, the reporting quarter, and history joined in."""
-    from pipeline.coverage import unfinished
+    from pipeline.coverage import coverage_problems
+    from pipeline.quarters import columns_for
     from pipeline.history import load_history, load_lineage, merge_history
     from pipeline.lineage import trace
     from pipeline.measures import compute_measures
@@ -242,7 +243,7 @@ def compute_figures(inputs: CheckedInputs, config: Config, history_db: Path, qua
     places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
     merged = merge_history(results.values, history, reporting, {f.name: f.sha256 for f in inputs.files},
                            trace(results.lineage, places), load_lineage(history_db))
-    return Figures(results, merged, reporting, unfinished(inputs.coverage, reporting, config.contract))
+    return Figures(results, merged, reporting, coverage_problems(inputs.coverage, columns_for(reporting), config.contract))
 
 
 def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:

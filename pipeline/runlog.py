@@ -23,7 +23,7 @@ class RunRecord:
     inputs: str
     outputs: str
     finished: str = ""
-    status: str = "running"  # built | built_with_warnings | checked | input_errors | config_error | busy | locked | failed
+    status: str = "running"  # built | built_with_warnings | checked | explained | usage | input_errors | config_error | busy | locked | failed
     exit_code: int | None = None
     quarter: str = ""
     workbook: str = ""

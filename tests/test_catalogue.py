@@ -72,3 +72,9 @@ def test_readme_carries_the_two_quick_start_commands_and_every_heading():
             assert column.header in readme, column.header
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert 'pip install ".[test]" && pytest' in ci
+
+
+def test_a_choice_on_the_wrong_kind_of_measure_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="per cannot be used with compute 'count'"):
+        load_catalogue(_broken(tmp_path, "where: {cse_indicator: true}", "where: {cse_indicator: true}, per: child_ref"),
+                       CONTRACT)

@@ -19,7 +19,8 @@ HASHES = {"police.xlsx": "a" * 64, "police v2.xlsx": "b" * 64}
 def figures(rows: list[tuple[str, pd.Period, float]], files: str = "police.xlsx") -> pd.DataFrame:
     return pd.DataFrame([{
         "ref": ref, "quarter": q, "value": v, "numerator": None, "denominator": None, "secondary": None, "rows": 3,
-        "status": "ok", "reason": "", "detail": None, "table": "police_disruption", "files": files} for ref, q, v in rows]
+        "status": "ok", "reason": "", "detail": None, "table": "police_disruption", "files": files, "stand_in": False}
+        for ref, q, v in rows]
     ).astype({"numerator": "float64", "denominator": "float64", "secondary": "float64"})
 
 
@@ -115,3 +116,23 @@ def test_a_failed_save_leaves_the_history_byte_for_byte(tmp_path, monkeypatch):
         run(db, figures([("4.9a", Q1, 7), ("4.9a", Q2, 4)]))
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["history.sqlite"]  # no temporary file left behind
+
+
+def test_a_history_from_the_first_version_is_brought_up_to_date(tmp_path):
+    db = tmp_path / "history.sqlite"
+    with closing(sqlite3.connect(db)) as con:  # the first version's tables, without the rows behind each figure
+        con.executescript("""
+            CREATE TABLE measure_values (ref TEXT NOT NULL, quarter TEXT NOT NULL, quarter_label TEXT NOT NULL,
+                value REAL NOT NULL, numerator REAL, denominator REAL, secondary REAL, rows INTEGER, detail TEXT,
+                source_table TEXT, files TEXT, recorded_at TEXT NOT NULL, PRIMARY KEY (ref, quarter));
+            CREATE TABLE restatements (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, quarter TEXT NOT NULL,
+                quarter_label TEXT NOT NULL, old_value REAL NOT NULL, new_value REAL NOT NULL, old_files TEXT,
+                new_files TEXT, restated_at TEXT NOT NULL);
+            INSERT INTO measure_values VALUES ('4.9a', '2026Q1', 'Q1 2025/26', 6, NULL, NULL, NULL, 3, NULL,
+                'police_disruption', '{}', '2025-07-06T09:00:00');
+        """)
+    merged, saved = run(db, figures([("4.9a", Q1, 7)]))  # a restatement, saved with the new columns
+    assert saved == 1 and restatements(db) == [("4.9a", "Q1 2025/26", 6.0, 7.0)]
+    with closing(sqlite3.connect(db)) as con:
+        assert con.execute("SELECT stand_in FROM measure_values").fetchall() == [(0,)]
+        assert con.execute("SELECT rows_changed FROM restatements").fetchall() == [(None,)]

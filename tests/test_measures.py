@@ -29,7 +29,8 @@ def typed(table: str, rows: list[dict]) -> pd.DataFrame:
 
 def compute(frames: dict[str, pd.DataFrame], present: dict[str, set[str]] | None = None):
     present = present or {t: set(CONTRACT.tables[t].columns) for t in frames}
-    return compute_measures(frames, CATALOGUE, CONTRACT, present, {0: "file.xlsx"})
+    files = {int(loc): f"file {loc}.xlsx" for frame in frames.values() for loc in frame["_loc"].unique()}
+    return compute_measures(frames, CATALOGUE, CONTRACT, present, files)
 
 
 def figure(results, ref: str, quarter: pd.Period, column: str = "value"):
@@ -199,3 +200,89 @@ def test_breakdown_by_agency_for_training():
     r = compute({"training": frame})
     assert figure(r, "1.4", Q3) == 19 and figure(r, "3.1", Q3) == 7
     assert figure(r, "1.4", Q3, "detail") == "Police 15; Health 4"
+
+
+def _eh_and_annex(eh_months: dict[str, int], annex: dict[str, int]):
+    monthly = typed("eh_monthly", [{"month": D(m), "completed_assessments": n} for m, n in eh_months.items()])
+    rows = [{"child_ref": f"{d}-{i}", "start_date": D(d), "completion_date": D(d)} for d, n in annex.items() for i in range(n)]
+    return {"eh_monthly": monthly, "annex_a_list2": typed("annex_a_list2", rows).assign(_loc=1)}
+
+
+def test_a_stand_in_figure_is_marked_named_and_compared_like_with_like():
+    from pipeline.rate import rate_measures
+    from pipeline.scorecard import assemble
+
+    # The Early Help return covers Q3 and Q4 2024/25; Annex A covers Q3 2024/25 to Q1 2025/26.
+    frames = _eh_and_annex({"2024-10-01": 3, "2024-11-01": 3, "2024-12-01": 3, "2025-01-01": 2, "2025-02-01": 2,
+                            "2025-03-01": 1},
+                           {"2024-10-15": 9, "2025-02-10": 10, "2025-05-06": 8})
+    r = compute(frames)
+    assert [figure(r, "1.3", q, "table") for q in (Q3, Q4, Q1)] == ["eh_monthly", "eh_monthly", "annex_a_list2"]
+    assert [bool(figure(r, "1.3", q, "stand_in")) for q in (Q3, Q4, Q1)] == [False, False, True]
+    rated = rate_measures(r.values, CATALOGUE, r.alternatives).set_index(["ref", "quarter"])
+    # Q1 (8, from Annex A) against Annex A's own Q4 (10), not the Early Help return's 5: worse by 2, within
+    # 1.3's tolerance of 30, so Amber; against 5 it would have read as better and Green
+    assert rated.at[("1.3", Q1), "previous"] == 10 and rated.at[("1.3", Q1), "trend_short"] == "Worse"
+    assert rated.at[("1.3", Q1), "brag"] == "Amber" and not rated.at[("1.3", Q1), "previous_mixed"]
+    card = assemble(rated.reset_index(), CATALOGUE, CONTRACT, [Q4 - 2, Q3, Q4, Q1], r.gaps).set_index("ref")
+    assert card.at["1.3", "q4_text"] == "8 \u2020" and card.at["1.3", "q3_text"] == "5"
+    assert card.at["1.3", "q4_source"] == ("\u2020 From the Ofsted Annex A List 2 (Early Help assessments), standing "
+                                           "in for the Early Help assessments (one row each)")
+
+
+def test_figures_are_rounded_half_away_from_zero_as_excel_does():
+    from pipeline.rate import rate_measures
+    from pipeline.scorecard import assemble
+
+    audits = typed("evolve_audits", [{"audit_date": D("2024-10-01"), "child_ref": f"C{i}", "grade": g}
+                                     for i, g in enumerate(["Good"] * 13 + ["Inadequate"] * 3)])
+    risk = typed("evolve_risk", [{"child_ref": c, "assessment_date": D(d), "exploitation_type": "CSE", "risk_level": lv}
+                                 for c, d, lv in [("A", "2024-10-01", "High"), ("A", "2024-12-10", "Medium"),
+                                                  ("B", "2024-10-01", "High"), ("B", "2024-12-15", "Medium")]])
+    r = compute({"evolve_audits": audits, "evolve_risk": risk})
+    rated = rate_measures(r.values, CATALOGUE, r.alternatives)
+    card = assemble(rated, CATALOGUE, CONTRACT, [Q3], r.gaps).set_index("ref")
+    assert card.at["4.12", "q1_text"] == "81.3% (13 of 16)"  # 81.25: a half, rounded up (Python would give 81.2)
+    # A: 70 days, B: 75 days; the median is 72.5 and so is every note about it
+    assert card.at["4.7", "q1_text"] == "72.5 days (median of 2)"
+    assert card.at["4.7", "detail"] == "High to Medium: median 72.5 days over 2"
+
+
+def test_definitions_that_can_be_read_two_ways_are_settings():
+    plans = typed("csc_cp_plans", [{"child_ref": c, "plan_start_date": D("2024-07-01"), "plan_end_date": D(e) if e else None,
+                                    "latest_category": "Sexual abuse", "linked_to_cse": False}
+                                   for c, e in [("A", None), ("B", "2024-12-31"), ("C", "2024-11-02")]])
+    risk = typed("evolve_risk", [{"child_ref": "A", "assessment_date": D(d), "exploitation_type": "CSE", "risk_level": lv}
+                                 for d, lv in [("2024-10-01", "High"), ("2024-10-15", "High"), ("2024-10-31", "Medium")]])
+    missing = typed("csc_missing", [{"child_ref": c, "episode_start": D(s), "episode_type": "Missing", "rhi_offered": o}
+                                    for c, s, o in [("P", "2024-10-02", False), ("P", "2024-10-20", False),
+                                                    ("Q", "2024-11-01", True)]])
+    frames = {"csc_cp_plans": plans, "evolve_risk": risk, "csc_missing": missing}
+    r = compute(frames)
+    # As shipped: B's plan ends on 31 December, so it is not open on that day; timed from A's first High
+    # (1 to 31 October: 30 days); of the two young people who went missing, Q was offered an interview
+    assert figure(r, "2.4", Q3) == 1 and figure(r, "4.7", Q3) == 30
+    assert (figure(r, "4.11", Q3, "numerator"), figure(r, "4.11", Q3, "denominator")) == (1, 2)
+
+    def choose(ref: str, **choice) -> object:
+        measure = CATALOGUE.measure(ref)
+        ways = [way.model_copy(update=choice) for way in measure.from_]
+        return measure.model_copy(update={"from_": ways})
+
+    other = CATALOGUE.model_copy(update={"measures": [choose("2.4", open_on_last_day=True), choose("4.7", step_from="last"),
+                                                      choose("4.11", per=None)]})
+    r = compute_measures(frames, other, CONTRACT, {t: set(CONTRACT.tables[t].columns) for t in frames}, {0: "f.xlsx"})
+    assert figure(r, "2.4", Q3) == 2 and figure(r, "4.7", Q3) == 16  # B is open; from A's last High (15 October)
+    assert (figure(r, "4.11", Q3, "numerator"), figure(r, "4.11", Q3, "denominator")) == (1, 3)  # episodes
+
+
+def test_a_long_breakdown_adds_up_with_an_other_line():
+    from pipeline.measures import breakdown_text
+
+    sizes = pd.Series({f"Agency {c}": n for c, n in zip("ABCDEFGHIJKL", [40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3, 2])})
+    text = breakdown_text(sizes, limit=10)
+    lines = text.split("; ")
+    assert len(lines) == 10 and lines[:2] == ["Agency A 40", "Agency B 30"]
+    assert lines[-1] == "Other (3 more) 9"  # 4 + 3 + 2
+    assert sum(int(line.rsplit(" ", 1)[1]) for line in lines) == int(sizes.sum())
+    assert breakdown_text(sizes.head(10), limit=10).count(";") == 9  # ten fit: no Other line

@@ -118,3 +118,37 @@ def test_an_unreadable_cell_is_reported_once_not_again_as_blank():
     row = example_row(CONTRACT, "evolve_risk") | {"assessment_date": "sometime in October"}
     _, findings = run("evolve_risk", [row])
     assert findings[["column", "check"]].values.tolist() == [["assessment_date", "type"]]
+
+
+def test_every_count_column_has_an_upper_bound_and_a_value_beyond_it_names_its_cell():
+    unbounded = [(t, c) for t, table in CONTRACT.tables.items() for c, col in table.columns.items()
+                 if col.type == "integer" and col.max is None]
+    assert unbounded == []
+    month = {**example_row(CONTRACT, "police_disruption"), "cse_arrests": "1,000,000,000,000"}
+    good, found = run("police_disruption", [month])
+    assert good.empty
+    assert found[["column", "check", "expected"]].values.tolist() == [["cse_arrests", "range", "a whole number from 0 to 500"]]
+    too_big = {**month, "cse_arrests": "99999999999999999999"}  # beyond what a number can hold exactly
+    assert run("police_disruption", [too_big])[1][["column", "expected"]].values.tolist() == [
+        ["cse_arrests", "a whole number from 0 to 500"]]
+
+
+def test_a_count_column_without_a_bound_is_refused_in_the_contract(tmp_path):
+    from pipeline.config import ConfigError
+
+    text = (ROOT / "schemas" / "sources.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "sources.yaml"
+    broken.write_text(text.replace("        min: 0\n        max: 500\n", "        min: 0\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"sources\.yaml line \d+, at tables\.police_disruption\.columns\.cse_arrests: "
+                                          r"a whole-number column needs 'max'"):
+        load_contract(broken)
+
+
+def test_text_longer_than_an_excel_cell_is_a_warning_naming_the_cell():
+    long = "x" * 40_000
+    row = {**example_row(CONTRACT, "workplan"), "evidence": long}
+    good, found = run("workplan", [row])
+    assert len(good) == 1  # kept: the scorecard shows it cut, with a mark
+    assert found[["column", "check", "severity"]].values.tolist() == [["evidence", "too_long", "warning"]]
+    assert found["expected"].iloc[0] == ("at most 32,767 characters, as an Excel cell holds (it has 40,000): the "
+                                         "scorecard shows the start of it, marked as cut")
