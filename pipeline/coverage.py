@@ -41,11 +41,15 @@ class Coverage:
 
     periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERIOD_COLUMNS))
     quarters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARTER_COLUMNS))
+    places: dict[str, list[str]] = field(default_factory=dict)  # table -> "file, sheet 'X'" it was read from
+    _by_table: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def of(self, table: str) -> pd.DataFrame:
         """One table's quarters (indexed by quarter): status, at_end (its last day is covered), reason."""
-        mine = self.quarters[self.quarters["table"] == table]
-        return mine.set_index(pd.PeriodIndex(mine["quarter"], freq=FREQ))[["status", "at_end", "reason"]]
+        if table not in self._by_table:
+            mine = self.quarters[self.quarters["table"] == table]
+            self._by_table[table] = mine.set_index(pd.PeriodIndex(mine["quarter"], freq=FREQ))[["status", "at_end", "reason"]]
+        return self._by_table[table]
 
 
 def _day(value: pd.Timestamp) -> str:
@@ -167,7 +171,11 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
         if drop:
             kept[name] = frame.drop(index=drop[0].append(drop[1:]))
         quarters += _record_quarters(name, spans)
-    coverage = Coverage(pd.DataFrame(periods, columns=PERIOD_COLUMNS), pd.DataFrame(quarters, columns=QUARTER_COLUMNS))
+    places: dict[str, list[str]] = {}
+    for where in locations:
+        places.setdefault(where.table, []).append(pr.where(where.file, where.sheet))
+    coverage = Coverage(pd.DataFrame(periods, columns=PERIOD_COLUMNS), pd.DataFrame(quarters, columns=QUARTER_COLUMNS),
+                        places)
     return coverage, kept, pr.frame(notes)
 
 
@@ -201,10 +209,11 @@ def coverage_problems(coverage: Coverage, quarters: list[pd.Period], contract: C
         table = contract.tables[name]
         mine = coverage.of(name)
         for quarter in [q for q in quarters if q in mine.index and mine.at[q, "status"] == PARTIAL]:
+            read = "; ".join(coverage.places.get(name, []))
             notes.append(pr.problem(
-                "warning", f"The {table.title} cover {label(quarter)} only in part ({mine.at[quarter, 'reason']}), "
-                f"so the measures worked out from them show Incomplete for {label(quarter)}. Add what is missing "
-                "to the return, or send the return that has it.",
+                "warning", f"The {table.title}{f' ({read})' if read else ''} cover {label(quarter)} only in part "
+                f"({mine.at[quarter, 'reason']}), so the measures worked out from them show Incomplete for "
+                f"{label(quarter)}. Add what is missing to the return, or send the return that has it.",
                 source=name, sheet=f"Scorecard, {label(quarter)}", check="incomplete_quarter"))
         if reporting in mine.index and mine.at[reporting, "status"] != NONE:
             continue

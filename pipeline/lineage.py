@@ -51,23 +51,27 @@ def expand_ranges(text: str) -> set[int]:
 def summarise(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """One line per group of `keys`: its rows as ranges (`rows`) and how many (`row_count`).
 
-    Worked out on whole columns: a run of rows starts where the group changes or a row does not
-    follow the one before it, so a figure made of a million rows costs one sort.
+    Worked out on whole columns: the groups become whole numbers (so a sort is of numbers, not of
+    texts), and a run of rows starts where the group changes or a row does not follow the one
+    before it, so a figure made of a million rows costs one sort.
     """
     if rows.empty:
         return pd.DataFrame(columns=[*keys, "rows", "row_count"])
-    data = rows[[*keys, "_row"]].drop_duplicates().sort_values([*keys, "_row"], kind="stable")
-    codes = data.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    numbers = data["_row"].to_numpy(dtype="int64")
-    starts = np.r_[True, (codes[1:] != codes[:-1]) | (numbers[1:] != numbers[:-1] + 1)]
+    groups = rows.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+    numbers = rows["_row"].to_numpy(dtype="int64")
+    order = np.lexsort((numbers, groups))
+    groups, numbers = groups[order], numbers[order]
+    fresh = np.r_[True, (groups[1:] != groups[:-1]) | (numbers[1:] != numbers[:-1])]  # a row listed twice counts once
+    groups, numbers = groups[fresh], numbers[fresh]
+    starts = np.r_[True, (groups[1:] != groups[:-1]) | (numbers[1:] != numbers[:-1] + 1)]
     first = numbers[starts]
     last = np.maximum.reduceat(numbers, np.flatnonzero(starts))
     text = np.where(first == last, first.astype(str), np.char.add(np.char.add(first.astype(str), "-"), last.astype(str)))
-    run_code = codes[starts]
-    joined = pd.Series(text).groupby(run_code).agg(", ".join)
-    counted = pd.Series(codes).value_counts().sort_index()
-    heads = data.drop_duplicates(keys)[keys].reset_index(drop=True)
-    return heads.assign(rows=joined.to_numpy(), row_count=counted.to_numpy(dtype="int64"))
+    joined = pd.Series(text).groupby(groups[starts]).agg(", ".join)
+    counted = np.bincount(groups)
+    heads = rows[keys].iloc[order[fresh]].drop_duplicates(keys).reset_index(drop=True)
+    present = np.unique(groups)
+    return heads.assign(rows=joined.reindex(present).to_numpy(), row_count=counted[present])
 
 
 def trace(lineage: pd.DataFrame, places: dict[int, tuple[str, str]]) -> pd.DataFrame:

@@ -219,11 +219,19 @@ def select_rows(frame: pd.DataFrame, way: Way, quarter: pd.Series | None = None)
     return frame[keep].assign(_q=quarter[keep])
 
 
-def _files_by_quarter(used: pd.DataFrame, files: dict[int, str], quarters: pd.PeriodIndex) -> pd.Series:
-    """'a.xlsx; b.csv' per quarter: the files whose rows were used in it."""
-    places = used[["_q", "_loc"]].drop_duplicates()
-    named = places.assign(file=places["_loc"].map(files)).groupby("_q")["file"].agg(lambda n: "; ".join(sorted(set(n))))
-    return named.reindex(quarters).fillna("")
+def _files_by_quarter(used: pd.DataFrame, files: dict[int, str], quarters: pd.PeriodIndex) -> list[str]:
+    """'a.xlsx; b.csv' per quarter: the files whose rows were used in it (quarters as whole
+    numbers, pandas' period ordinals, so that a million rows cost a few array passes)."""
+    if used.empty:
+        return [""] * len(quarters)
+    ordinals = used["_q"].array.asi8
+    locs = used["_loc"].to_numpy(dtype="int64")
+    names: dict[int, set[str]] = {}
+    places = pd.unique(locs)
+    for loc in places.tolist():
+        for ordinal in pd.unique(ordinals if len(places) == 1 else ordinals[locs == loc]).tolist():
+            names.setdefault(ordinal, set()).add(files[loc])
+    return ["; ".join(sorted(names[o])) if o in names else "" for o in quarters.asi8.tolist()]
 
 
 def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dict[int, str],
@@ -258,12 +266,15 @@ def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dic
         if column in out:
             out[column] = out[column].where(whole)
     used = used[used["_q"].isin(quarters[whole])]
-    out["rows"] = used.groupby("_q").size().reindex(quarters).fillna(0).astype("int64")
+    counted = pd.Series(used["_q"].array.asi8).value_counts() if len(used) else pd.Series(dtype="int64")
+    out["rows"] = counted.reindex(quarters.asi8, fill_value=0).to_numpy(dtype="int64")
     out["files"] = _files_by_quarter(used, files, quarters)
     if "detail" not in out:
         out["detail"] = _breakdown(rows[rows["_q"].isin(quarters[whole])], way, limit).reindex(quarters) if way.breakdown else None
-    out["status"] = np.select([status == PARTIAL, status == NONE], [INCOMPLETE, UNCOVERED], OK)
-    out["reason"] = np.where(whole, "", reason)
+    empty = whole & out["value"].isna()  # covered, but nothing to work a figure out from
+    out["status"] = np.select([status == PARTIAL, status == NONE, empty], [INCOMPLETE, UNCOVERED, NO_FIGURE], OK)
+    out["reason"] = np.where(empty, _no_data_reason(way), np.where(whole, "", reason))
+    out["table"], out["stand_in"] = way.table, way.stand_in
     return out, used
 
 
@@ -288,6 +299,9 @@ def _quarters_of(frames: dict[str, pd.DataFrame], table: str, column: str,
 def _choose(by_way: list[tuple[Way, pd.DataFrame, pd.DataFrame]]) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Each quarter's figure from the first way that covers it in whole; failing that, the first
     that covers it in part (Incomplete); failing that, the first that says why it has none."""
+    if len(by_way) == 1:  # one way: nothing to choose between
+        _, out, rows = by_way[0]
+        return [out], [rows]
     taken: set[pd.Period] = set()
     chosen: dict[int, list[pd.Period]] = {}
     for rank in ((OK, NO_FIGURE), (INCOMPLETE,), (UNCOVERED,)):
@@ -295,8 +309,7 @@ def _choose(by_way: list[tuple[Way, pd.DataFrame, pd.DataFrame]]) -> tuple[list[
             fresh = [q for q in out.index[out["status"].isin(rank)] if q not in taken]
             chosen.setdefault(i, []).extend(fresh)
             taken.update(fresh)
-    values = [out.loc[out.index.isin(chosen[i])].replace({"status": {UNCOVERED: NO_FIGURE}})
-              for i, (_, out, _) in enumerate(by_way)]
+    values = [out.loc[out.index.isin(chosen[i])] for i, (_, out, _) in enumerate(by_way)]
     lineage = [rows[rows["_q"].isin(chosen[i])] for i, (_, _, rows) in enumerate(by_way)]
     return values, lineage
 
@@ -342,18 +355,14 @@ def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contra
             out.loc[before, ["status", "value"]] = [NO_FIGURE, np.nan]
             out.loc[before, "reason"] = (f"nothing recorded for it before {label(started.min())}" if len(started)
                                          else "nothing recorded for it yet")
-        empty = out["status"].eq(OK) & out["value"].isna()
-        out.loc[empty, "status"] = NO_FIGURE
-        out.loc[empty, "reason"] = _no_data_reason(way)
-        by_way.append((way, out.assign(table=way.table, stand_in=way.stand_in), used))
+        by_way.append((way, out, used))
     values, lineage = _choose(by_way)
     if by_way:
         gap = f"no {contract.tables[by_way[0][0].table].title} in the inputs covers this quarter"
     else:
         gap = gap_reasons[0] if gap_reasons else "no data"
-    return {"values": pd.concat(values) if values else None, "gap": gap, "warnings": _disagreements(measure, by_way, contract),
-            "alternatives": pd.concat([o[["value", "status", "table"]] for _, o, _ in by_way]) if by_way else None,
-            "lineage": pd.concat(lineage) if lineage else None}
+    return {"values": values, "gap": gap, "warnings": _disagreements(measure, by_way, contract),
+            "alternatives": [o[["value", "status", "table"]] for _, o, _ in by_way], "lineage": lineage}
 
 
 def compute_measures(frames: dict[str, pd.DataFrame], catalogue: Catalogue, contract: Contract,
@@ -365,22 +374,23 @@ def compute_measures(frames: dict[str, pd.DataFrame], catalogue: Catalogue, cont
     quarters: dict[tuple[str, str], pd.Series] = {}
     for measure in catalogue.measures:
         found = _measure(measure, frames, contract, present, files, coverage, catalogue.breakdown_lines, quarters)
-        if found["values"] is not None and len(found["values"]):
-            parts.append(found["values"].assign(ref=measure.ref))
-        if found["alternatives"] is not None and len(found["alternatives"]):
-            others.append(found["alternatives"].assign(ref=measure.ref))
-        if found["lineage"] is not None and len(found["lineage"]):
-            traced.append(found["lineage"].assign(ref=measure.ref))
+        for kind, into in (("values", parts), ("alternatives", others), ("lineage", traced)):
+            for frame in found[kind]:
+                if len(frame):
+                    frame["ref"] = measure.ref
+                    into.append(frame)
         gaps[measure.ref] = found["gap"]
         warnings += found["warnings"]
     # Put together once for all measures (not measure by measure): the same rows, fewer steps.
     values = _finish_values(pd.concat(parts)) if parts else pd.DataFrame(columns=VALUE_COLUMNS)
+    values["status"] = values["status"].replace(UNCOVERED, NO_FIGURE)
     for column in ("value", "numerator", "denominator", "secondary"):
         values[column] = pd.to_numeric(values[column].astype("object"), errors="coerce").astype("float64")
     values["rows"] = values["rows"].fillna(0).astype("int64")
     values["stand_in"] = values["stand_in"].fillna(False).astype(bool)
     alternatives = (pd.concat(others).rename_axis("quarter").reset_index() if others
                     else pd.DataFrame(columns=["quarter", "value", "status", "table", "ref"]))
+    alternatives["status"] = alternatives["status"].replace(UNCOVERED, NO_FIGURE)
     lineage = (pd.concat(traced, ignore_index=True).rename(columns={"_q": "quarter"}) if traced
                else pd.DataFrame(columns=LINEAGE_COLUMNS))
     return Results(values, gaps, pr.frame(warnings), alternatives[["ref", "quarter", "table", "value", "status"]],

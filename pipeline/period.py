@@ -61,12 +61,12 @@ def find_period(head: pd.DataFrame, before_row: int | None = None) -> Period | N
     the words counts, so a sentence that mentions a period covered is not taken for one."""
     start = end = None
     cell = found = ""
-    for r in head.index:
-        if before_row is not None and r >= before_row:
-            break
-        values = head.loc[r].tolist()
+    above = head if before_row is None else head.loc[head.index < before_row]
+    for r, values in zip(above.index, above.to_numpy(dtype=object).tolist()):
         for c, value in enumerate(values):
-            if not (isinstance(value, str) and normalise(value).startswith(LABEL)):
+            # a cheap look at the first letters first: most cells are not the line
+            if not (isinstance(value, str) and value.lstrip()[:6].lower() == "period"
+                    and normalise(value).startswith(LABEL)):
                 continue
             cell = cell or f"{column_letter(int(head.columns[c]))}{int(r) + 1}"
             found = value.strip()[:120] if not found else found

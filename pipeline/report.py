@@ -118,6 +118,9 @@ def write_lineage(data, catalogue, path: Path) -> None:
             values = {"ref": line.ref, "title": line.title, "quarter": line.label, "figure": line.figure,
                       "file": line.file, "sheet": line.sheet, "part": line.part,
                       "rows": rows if n == 0 else f"(continued) {rows}"}
+            # LibreOffice and Excel do not grow a row for wrapped text written this way: say how tall it is.
+            tallest = max(-(-len(str(values[key])) // int(width * 1.1)) for key, _, width in LINEAGE_COLUMNS if key in values)
+            sheet.set_row(row, 15 * max(tallest, 1))
             for col, (key, _, _) in enumerate(LINEAGE_COLUMNS):
                 if key == "row_count":
                     if n == 0:

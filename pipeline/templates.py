@@ -428,6 +428,16 @@ def _write_notes(sheet: Worksheet, tables: list[Table], contract: Contract, fmt:
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
 
     row = 2
+    if any(table.date_column and table.grain != "monthly" for table in tables):
+        # Not a line starting "Period covered": that is what the reader looks for (pipeline.period).
+        sheet.set_row(row, 20)
+        sheet.write_string(row, 0, f"Sheet: {README_SHEET}, the period this return covers", fmt.heading)
+        for col in range(1, last_col + 1):
+            sheet.write_blank(row, col, None, fmt.heading)
+        sheet.merge_range(row + 1, 0, row + 1, last_col, "", fmt.description)
+        sheet.write_string(row + 1, 0, PERIOD_NOTE, fmt.description)
+        _fit_row(sheet, row + 1, [(PERIOD_NOTE, sum(NOTES_WIDTHS))])
+        row += 3
     for table in tables:
         sheet.set_row(row, 20)
         sheet.write_string(row, 0, f"Sheet: {table.sheet}", fmt.heading)

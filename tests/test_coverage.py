@@ -76,8 +76,8 @@ def test_a_missing_month_makes_its_quarter_incomplete_and_unrated(tmp_path, demo
     assert summary[listed][0] == "Incomplete figures this quarter (12)"  # 4.9a-h and 5.1-5.4
     assert summary[listed + 2][:3] == ["4.9a", "Number of CSE related arrests", "no August 2025"]
     quality = [r[7] for r in book["Data quality"].iter_rows(values_only=True)]
-    assert any(m and m.startswith("The Operation Stovewood monthly counts cover Q3 2024/25 only in part (no November "
-                                  "2024)") for m in quality)
+    assert any(m and m.startswith(f"The Operation Stovewood monthly counts ({POLICE}, sheet 'Stovewood (monthly)') "
+                                  "cover Q3 2024/25 only in part (no November 2024)") for m in quality)
 
 
 def test_an_annex_a_export_for_fewer_months_is_never_read_as_zero():

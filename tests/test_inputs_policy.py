@@ -72,6 +72,8 @@ IMPOSSIBLE_CELLS = [
     ("SYP child exploitation data Q2 2025-26.xlsx", "Intelligence reports", "Date submitted", "31/02/2025"),
     ("SYP child exploitation data Q2 2025-26.xlsx", "Crimes and outcomes", "Outcome type", "99"),
     ("SYP child exploitation data Q2 2025-26.xlsx", "Disruption (monthly)", "CSE arrests", -4),
+    ("SYP child exploitation data Q2 2025-26.xlsx", "Disruption (monthly)", "CCE arrests", 1_000_000_000_000),
+    ("SYP child exploitation data Q2 2025-26.xlsx", "Stovewood (monthly)", "Arrests", 4_000),
     ("Evolve CE data Q2 2025-26.xlsx", "Risk assessments", "Risk level", "Extreme"),
     ("Evolve CE data Q2 2025-26.xlsx", "Feedback", "Rating", "Brilliant"),
     ("CSC exploitation data Q2 2025-26.xlsx", "Missing episodes", "Return home interview offered", "Maybe"),
@@ -98,6 +100,23 @@ def test_an_impossible_value_in_any_demo_file_is_named_by_file_sheet_and_cell(tm
     errors = result.problems[result.problems["severity"] == "error"]
     assert errors[["file", "sheet", "cell"]].values.tolist() == [[name, sheet_name, target.coordinate]]
     assert str(value) in errors["message"].iloc[0] and name in errors["message"].iloc[0]
+
+
+def test_a_count_beyond_its_bound_stops_the_build_with_exit_code_4(tmp_path, demo_inputs, capsys):
+    folder = tmp_path / "inputs"
+    shutil.copytree(demo_inputs, folder)
+    name = "SYP child exploitation data Q2 2025-26.xlsx"
+    book = openpyxl.load_workbook(folder / name)
+    sheet = book["Disruption (monthly)"]
+    head_row, col = _heading_cell(sheet, "CSE arrests")
+    sheet.cell(head_row + 1, col).value = 1_000_000_000_000
+    book.save(folder / name)
+    assert main(["--inputs", str(folder), "--outputs", str(tmp_path / "outputs"), "--today", TODAY.isoformat()]) == 4
+    said = " ".join(capsys.readouterr().out.split())
+    cell = f"{sheet.cell(head_row + 1, col).column_letter}{head_row + 1}"
+    assert (f"{name}, sheet 'Disruption (monthly)', cell {cell} (CSE arrests) has '1000000000000'; expected a whole "
+            "number from 0 to 500.") in said
+    assert not list((tmp_path / "outputs").glob("*.xlsx"))
 
 
 def test_an_impossible_value_in_the_demo_csv_is_named_by_file_and_cell(tmp_path, contract, demo_inputs):

@@ -457,7 +457,23 @@ def test_definitions_explain_every_measure_and_the_brag_key(demo):
                           ("AMBER", "The task is off target with remedial action."),
                           ("RED", "Work has yet to be / planned / started / progressed.")):
         assert word in texts and meaning in texts
-    assert {"Monitor", "No data", "Not yet reported"} <= set(texts)
+    assert {"Monitor", "Incomplete", "No data", "Not yet reported"} <= set(texts)
+    # The definitions that could be read two ways print the choice kpis.yaml makes
+    assert rows["2.4"]["Definition"].endswith("\nChoice: A record that ends on the quarter's last day is not counted "
+                                              "as open on that day (open_on_last_day: false).")
+    for ref in ("4.7", "4.8"):
+        assert "Choice: Each step down is timed from the child's first assessment at the higher level" in rows[ref]["Definition"]
+    assert "Choice: Counted per child reference (per: child_ref)" in rows["4.11"]["Definition"]
+    assert "Choice" not in rows["4.1"]["Definition"]
+    assert any(t and "compare it with the same source's figure for the earlier quarter" in t for t in texts)
+
+
+def test_text_too_long_for_a_cell_is_cut_with_a_visible_end():
+    from pipeline.workbook import CELL_LIMIT, CUT, fit_cell
+
+    cut = fit_cell("x" * 40_000)
+    assert len(cut) == CELL_LIMIT and cut.endswith(CUT) and cut.startswith("x" * 1000)
+    assert fit_cell("short") == "short"
 
 
 # --------------------------------------------------------------------------- print and properties
