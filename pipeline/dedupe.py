@@ -127,11 +127,14 @@ def _copy_notes(copies: pd.DataFrame, table: Table, name: str, place: dict[int, 
     return notes
 
 
+def _same(a: object, b: object) -> bool:
+    """Two cells hold the same value (two blanks are the same)."""
+    return (pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b) and a == b)
+
+
 def _differing(frame: pd.DataFrame, a: int, b: int, table: Table) -> list[str]:
     """The contract columns whose values differ between two rows (by index)."""
-    left, right = frame.loc[a, list(table.columns)], frame.loc[b, list(table.columns)]
-    return [c for c in table.columns
-            if not ((pd.isna(left[c]) and pd.isna(right[c])) or (not pd.isna(left[c]) and not pd.isna(right[c]) and left[c] == right[c]))]
+    return [c for c in table.columns if not _same(frame.at[a, c], frame.at[b, c])]
 
 
 def _newer_wins(frame: pd.DataFrame, differ: pd.DataFrame, table: Table, name: str, key: list[str],
@@ -140,14 +143,13 @@ def _newer_wins(frame: pd.DataFrame, differ: pd.DataFrame, table: Table, name: s
     age = differ["loc"].map(lambda loc: newer[place[int(loc)].file])
     order = differ.assign(age=age).sort_values("age", kind="stable")
     latest = order.groupby("key").tail(1)
-    winner = latest.set_index("key")
+    winner = latest.reset_index().set_index("key")  # key -> the newest row (its index) and its location
     losers = order.drop(index=latest.index)
     notes = []
     for (loc, win_loc), rows in losers.assign(win_loc=losers["key"].map(winner["loc"])).groupby(["loc", "win_loc"]):
         loc, win_loc = int(loc), int(win_loc)
         first = rows.index[0]
-        partner = order[(order["key"] == rows["key"].iloc[0]) & (order["loc"] == win_loc)].index[0]
-        changed = [table.columns[c].header for c in _differing(frame, first, partner, table)]
+        changed = [table.columns[c].header for c in _differing(frame, first, winner.at[rows.at[first, "key"], "index"], table)]
         here = rows_phrase(rows["row"])
         notes.append(pr.problem(
             "warning",

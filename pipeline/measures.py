@@ -258,13 +258,10 @@ def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dic
     quarters = status.index
     whole = status == FULL
     out = out.reindex(quarters)
-    if way.compute in COUNTING:
-        for column in ("value", "secondary"):
-            if column in out:
-                out[column] = out[column].fillna(0.0).where(whole)
-    for column in ("value", "numerator", "denominator", "secondary"):
+    for column in ("value", "numerator", "denominator", "secondary"):  # a figure only where the whole quarter is covered
         if column in out:
-            out[column] = out[column].where(whole)
+            counted = way.compute in COUNTING and column in ("value", "secondary")
+            out[column] = (out[column].fillna(0.0) if counted else out[column]).where(whole)  # no rows: 0
     used = used[used["_q"].isin(quarters[whole])]
     counted = pd.Series(used["_q"].array.asi8).value_counts() if len(used) else pd.Series(dtype="int64")
     out["rows"] = counted.reindex(quarters.asi8, fill_value=0).to_numpy(dtype="int64")
