@@ -260,8 +260,8 @@ def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dic
     out = out.reindex(quarters)
     for column in ("value", "numerator", "denominator", "secondary"):  # a figure only where the whole quarter is covered
         if column in out:
-            counted = way.compute in COUNTING and column in ("value", "secondary")
-            out[column] = (out[column].fillna(0.0) if counted else out[column]).where(whole)  # no rows: 0
+            zero_fill = way.compute in COUNTING and column in ("value", "secondary")
+            out[column] = (out[column].fillna(0.0) if zero_fill else out[column]).where(whole)  # no rows: 0
     used = used[used["_q"].isin(quarters[whole])]
     counted = pd.Series(used["_q"].array.asi8).value_counts() if len(used) else pd.Series(dtype="int64")
     out["rows"] = counted.reindex(quarters.asi8, fill_value=0).to_numpy(dtype="int64")
