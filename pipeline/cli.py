@@ -287,6 +287,8 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     console.say(f"Checks on the figures: {failed_count(outcome.data.expectations)} of {len(outcome.data.expectations)} "
                 f"need a look (see the Data quality sheet). QA record: {outcome.qa_record}")
     record.published = str(outcome.published or "")
+    record.lineage = str(outcome.lineage or "")
+    console.say(f"The rows behind each figure: {outcome.lineage}")
     if outcome.published:
         console.say(f"Publishable copy: {outcome.published}")
     if outcome.locked:
