@@ -194,7 +194,8 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     progress = lambda name: console.progress(next(seen, total), total, name)  # noqa: E731
     if args.command == "validate":
         inputs = check_inputs(paths.inputs, config.contract, today, progress,
-                              allowed={"commentary": {"ref": config.catalogue.refs}})
+                              allowed={"commentary": {"ref": config.catalogue.refs}},
+                              limits=config.settings.input_limits)
         outcome = None
     else:
         outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress,

@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline import problems as pr
 from pipeline.contract import Contract
 from pipeline.discover import InputFile, discover_files
+from pipeline.package import InputLimits
 from pipeline.paths import Paths
 from pipeline.read import Staged, read_sources
 from pipeline.settings import Config
@@ -109,7 +110,8 @@ def absent_tables(staged: Staged, contract: Contract) -> pd.DataFrame:
 
 
 def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Callable[[str], None] | None = None,
-                 allowed: dict[str, dict[str, list[str]]] | None = None) -> CheckedInputs:
+                 allowed: dict[str, dict[str, list[str]]] | None = None, limits: InputLimits | None = None,
+                 ) -> CheckedInputs:
     """Find, read and check every input file."""
     clock = Clock()
     files, skipped = discover_files(inputs_dir)
@@ -118,7 +120,7 @@ def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Ca
         skipped = pr.frame([pr.problem(
             "error", f"There are no input files in {inputs_dir}. Copy the agencies' returns there "
             "(blank templates: python -m pipeline templates).", check="no_inputs")])
-    staged = read_sources(files, contract, progress)
+    staged = read_sources(files, contract, progress, limits)
     clock.lap("read")
     checked = check_sources(staged, contract, today, allowed)
     absent = absent_tables(staged, contract) if files else pr.frame()
@@ -229,7 +231,8 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     from pipeline.workbook import publishable_path, workbook_path, write_workbook
 
     contract, catalogue = config.contract, config.catalogue
-    inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}})
+    inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}},
+                          limits=config.settings.input_limits)
     outcome = Outcome(inputs)
     clock = inputs.clock
     if inputs.counts["error"] and not allow_errors:
@@ -251,7 +254,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     clock.lap("rate")
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
     qa_folder = qa_record_folder(paths.outputs, reporting, when, demo)
-    staged = Staged()
+    staged = Staged(paths.outputs, f"{when:%Y-%m-%d %H%M%S}")
     try:
         expectations = staged.add_folder(qa_folder, lambda folder: checker.check(
             rated, scorecard, results.alternatives, quarters, config.expectations, docs_dir=folder))
@@ -269,7 +272,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
         if not demo:
             outcome.archive = archive_folder(paths.outputs, reporting, when)
             staged.add_folder(outcome.archive, lambda folder: fill_archive(
-                folder, inputs.files, schema_files(paths), reporting, when, target.name))
+                folder, inputs.files, schema_files(paths), reporting, when, target.name, staged.current(history_db)))
         staged.add(target, lambda path: write_workbook(data, path), fallback=True)
         if publish:
             public = publishable_data(data, catalogue)
