@@ -18,6 +18,7 @@ EXIT_WARNINGS = 3  # built, but with warnings worth reading
 EXIT_INPUT_ERRORS = 4  # the inputs have errors: nothing was built
 EXIT_CONFIG = 5  # a configuration file (schemas/*.yaml) is wrong
 EXIT_LOCKED = 6  # the output is open in Excel, or another run is in progress
+EXIT_MACHINE = 7  # the computer could not do it: disk full, damaged history, outputs path too long for Windows
 
 LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error report lists every one
 
@@ -28,7 +29,9 @@ EXIT_CODES_HELP = """exit codes:
   3  done, with warnings (see the summary and the error report)
   4  the inputs have errors: nothing was built (see the error report)
   5  a configuration file in schemas/ is wrong
-  6  the output is locked (open in Excel) or another run is in progress
+  6  the output is locked (open in Excel), the history is held by another program, or another run is in progress
+  7  the computer could not do it: the disk is full, the history database is damaged, or the
+     outputs folder's path is too long for Windows (the message says what to do)
 
 every run appends to outputs/logs/pipeline.log and writes outputs/last-run.json.
 """
@@ -73,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.console import tolerate_any_console
+
+    tolerate_any_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     args.checker = None
@@ -97,11 +103,18 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from pipeline.console import Console
     from pipeline.paths import Paths
     from pipeline.run import NothingToReport
+    from pipeline.faults import describe
     from pipeline.runlog import RunRecord, close_log, open_log
     from pipeline.safe import OutputLocked, RunInProgress, RunLock
 
     console = Console(args.quiet, args.verbose)
     paths = Paths.resolve(args.home, args.inputs, args.outputs)
+    refused = not_a_project(paths, args)
+    if refused:
+        console.problem(refused)
+        return EXIT_USAGE
+    if not paths.given and not Path.cwd().resolve().is_relative_to(paths.home):
+        console.say(f"Project folder: {paths.home} (found from the working folder; to use another, name it with --home)")
     if args.command in ("schedule", "templates"):
         try:
             return _tool_command(args, paths, console)
@@ -118,8 +131,14 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return EXIT_LOCKED
     log.info("run started: %s (home %s, inputs %s, outputs %s)", record.command, paths.home, paths.inputs, paths.outputs)
     try:
-        with RunLock(paths.outputs):
-            code = _run(args, paths, console, record, log, started)
+        too_long = path_too_long(paths.outputs)
+        if too_long:
+            record.status, record.message, code = "path_too_long", too_long, EXIT_MACHINE
+            console.problem(too_long)
+        else:
+            with RunLock(paths.outputs):
+                _begin(paths, record, log, console)
+                code = _run(args, paths, console, record, log, started)
     except ConfigError as exc:
         record.status, record.message, code = "config_error", str(exc), EXIT_CONFIG
         console.problem(f"Configuration problem, nothing was built:\n{exc}")
@@ -129,22 +148,76 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except NothingToReport as exc:
         record.status, record.message, code = "input_errors", str(exc), EXIT_INPUT_ERRORS
         console.problem(f"Nothing was built: {exc}")
-    except (OutputLocked, PermissionError) as exc:
-        where = getattr(exc, "filename", None) or str(exc)
-        record.status, record.message, code = "locked", f"cannot write {where}", EXIT_LOCKED
-        console.problem(f"Nothing was changed: {where} is open in another program or cannot be written. Close it and run again.")
+    except OutputLocked as exc:
+        record.status, record.message, code = "locked", f"cannot write {exc}", EXIT_LOCKED
+        console.problem(f"Nothing was changed: {exc} is open in another program or cannot be written. Close it and run again.")
     except BaseException as exc:
-        record.status, record.exit_code = "failed", EXIT_BUG
-        record.message = f"unexpected error: {type(exc).__name__}: {exc}"
-        log.exception("run failed with an unexpected error")
-        _finish(paths, record, log)
-        close_log()
-        raise
+        fault = describe(exc, paths.outputs)
+        if fault is None:
+            record.status, record.exit_code = "failed", EXIT_BUG
+            record.message = f"unexpected error: {type(exc).__name__}: {exc}"
+            log.exception("run failed with an unexpected error")
+            _finish(paths, record, log)
+            close_log()
+            raise
+        log.info("what the computer said: %s: %s", type(exc).__name__, exc)
+        record.status, record.message, code = fault.status, fault.message, fault.code
+        console.problem(fault.message)
     record.exit_code = code
     log.info("run ended: %s, exit code %s%s", record.status, code, f" ({record.message})" if record.message else "")
     _finish(paths, record, log)
     close_log()
     return code
+
+
+def not_a_project(paths, args: argparse.Namespace) -> str | None:
+    """Why the command will not write into the folder it took as the project, if it will not."""
+    from pipeline.paths import is_project
+
+    if is_project(paths.home) or (args.command == "templates" and args.folder) or (
+            args.command != "schedule" and args.outputs is not None):
+        return None
+    how = "given" if paths.given else "found from the working folder"
+    return (f"{paths.home} (the project folder {how}) is not a project folder: it has no inputs/ or schemas/ "
+            "folder, so nothing was written there. Run the command in the project folder, or name it with "
+            f'--home, e.g. python -m pipeline {args.command} --home "C:\\CE scorecard".')
+
+
+def path_too_long(outputs: Path) -> str | None:
+    from pipeline.paths import LONGEST_BELOW_OUTPUTS, WINDOWS_PATH_LIMIT
+
+    longest = len(str(outputs)) + 1 + LONGEST_BELOW_OUTPUTS
+    if longest <= WINDOWS_PATH_LIMIT:
+        return None
+    return (f"Not run: the outputs folder {outputs} has a path of {len(str(outputs))} characters, and the files a "
+            f"run writes inside it would reach {longest}, past the {WINDOWS_PATH_LIMIT} that Windows and Excel "
+            "allow. Move the project folder somewhere with a shorter path (e.g. C:\\CE scorecard), or name a "
+            "shorter outputs folder with --outputs.")
+
+
+def _begin(paths, record, log, console) -> None:
+    """With the lock held: note a run that died, tidy what it left, and say this one is running."""
+    from dataclasses import replace
+
+    from pipeline.runlog import RunRecord, read_last_run, write_last_run
+    from pipeline.safe import recover
+
+    before = read_last_run(paths.outputs)
+    if before.get("status") == "running":
+        record.previous = (f"interrupted: the {before.get('command', 'run')} started {before.get('started', '?')} "
+                           "did not finish")
+        log.warning("the previous run (%s, started %s) did not finish: it was interrupted",
+                    before.get("command", "run"), before.get("started", "?"))
+        known = {k: v for k, v in before.items() if k in RunRecord.__dataclass_fields__}
+        try:
+            write_last_run(paths.outputs, replace(RunRecord(**known), status="interrupted",
+                                                  message="the run stopped before it finished"))
+        except TypeError:
+            pass  # a record from another version: the new one below says what was found
+    for note in recover(paths.outputs):
+        log.warning("%s", note)
+        console.detail(note)
+    write_last_run(paths.outputs, record)
 
 
 def _finish(paths, record, log) -> None:
@@ -186,7 +259,7 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
 
         demo_inputs = paths.outputs / "demo-inputs"
         write_demo_inputs(demo_inputs)
-        paths = Paths(paths.home, demo_inputs, paths.outputs)
+        paths = Paths(paths.home, demo_inputs, paths.outputs, paths.given)
         console.say(f"Demo inputs written to {demo_inputs}")
     today = args.today or started.date()
     total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0

@@ -13,6 +13,11 @@ from pathlib import Path
 
 HOME_VARIABLE = "CE_SCORECARD_HOME"
 _CHECKOUT = Path(__file__).resolve().parents[1]
+# Every file a run writes is at most this many characters below the outputs folder (the Data Docs,
+# the archive and the workbook names are laid out for it); a run whose outputs folder would take a
+# path past WINDOWS_PATH_LIMIT says so before it writes (Windows and Excel stop at 260).
+LONGEST_BELOW_OUTPUTS = 120
+WINDOWS_PATH_LIMIT = 250
 
 
 def default_schemas() -> Path:
@@ -21,7 +26,7 @@ def default_schemas() -> Path:
     return installed if installed.is_dir() else _CHECKOUT / "schemas"
 
 
-def _is_project(folder: Path) -> bool:
+def is_project(folder: Path) -> bool:
     return (folder / "schemas" / "sources.yaml").is_file() or (folder / "inputs").is_dir()
 
 
@@ -31,9 +36,9 @@ def find_home(start: Path | None = None) -> Path:
         return Path(given).expanduser().resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if _is_project(folder):
+        if is_project(folder):
             return folder
-    if _is_project(_CHECKOUT):
+    if is_project(_CHECKOUT):
         return _CHECKOUT
     return here
 
@@ -43,11 +48,13 @@ class Paths:
     home: Path
     inputs: Path
     outputs: Path
+    given: bool = True  # named by --home or CE_SCORECARD_HOME, not found from the working folder
 
     @classmethod
     def resolve(cls, home: Path | None = None, inputs: Path | None = None, outputs: Path | None = None) -> Paths:
         root = home.resolve() if home else find_home()
-        return cls(root, (inputs or root / "inputs").resolve(), (outputs or root / "outputs").resolve())
+        given = home is not None or bool(os.environ.get(HOME_VARIABLE))
+        return cls(root, (inputs or root / "inputs").resolve(), (outputs or root / "outputs").resolve(), given)
 
     def schema(self, name: str) -> Path:
         """The officer's edited copy in <home>/schemas if there is one, else the shipped default."""

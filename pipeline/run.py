@@ -219,6 +219,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
            allow_errors: bool, demo: bool, progress: Callable[[str], None] | None, publish: bool,
            checker) -> Outcome:
     from pipeline.archive import archive_folder, fill_archive
+    from pipeline.faults import check_history, history_errors
     from pipeline.history import load_history, merge_history, save_history
     from pipeline.measures import compute_measures
     from pipeline.privacy import feedback_quotes
@@ -243,7 +244,9 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     results = compute_measures(frames, catalogue, contract, present_columns(inputs.staged), files)
     clock.lap("compute")
     history_db = paths.outputs / (("demo-" if demo else "") + HISTORY_FILE)
-    history = load_history(history_db)
+    check_history(history_db, paths.outputs / "archive")
+    with history_errors(history_db, paths.outputs / "archive"):
+        history = load_history(history_db)
     reporting = choose_quarter(quarter, pd.concat([results.values, history.assign(status="ok")]), today)
     quarters = columns_for(reporting)
     merged = merge_history(results.values, history, reporting, {f.name: f.sha256 for f in inputs.files})
@@ -268,7 +271,8 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
             problems=problems, sources=sources_table(inputs, contract), demo=demo, expectations=expectations,
             qa_record=qa_folder.relative_to(paths.outputs) / "index.html")
         outcome.data = data
-        outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
+        with history_errors(history_db, paths.outputs / "archive"):
+            outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
         if not demo:
             outcome.archive = archive_folder(paths.outputs, reporting, when)
             staged.add_folder(outcome.archive, lambda folder: fill_archive(

@@ -84,7 +84,6 @@ def alternative_name(target: Path) -> Path:
 
 
 def _move(temp: Path, target: Path, fallback: bool) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         retrying(lambda: os.replace(temp, target))
         return target
@@ -148,14 +147,28 @@ class Staged:
         return next((staged for staged, intended, _ in self.pending if intended == target), target)
 
     def commit(self) -> dict[Path, Path]:
-        """Move every staged output into place (a locked workbook goes under another name)."""
-        items = [{"staged": staged.name, "target": os.path.relpath(target, self.outputs), "fallback": fallback}
+        """Move every staged output into place (a locked workbook goes under another name).
+
+        The manifest is written first, so that a run killed while moving is finished by the next;
+        a move that fails puts back what was moved, so the earlier outputs stay as they were.
+        """
+        moves = [{"staged": staged.name, "target": os.path.relpath(target, self.outputs), "fallback": fallback}
                  for staged, target, fallback in self.pending]
         manifest = self.folder / MANIFEST
-        write_atomically(manifest, lambda p: p.write_text(json.dumps({"run": self.run, "moves": items}, indent=1,
-                                                                     ensure_ascii=False), encoding="utf-8"))
-        for staged, target, fallback in self.pending:
-            self.placed[target] = _move(staged, target, fallback)
+        text = json.dumps({"run": self.run, "moves": moves}, indent=1, ensure_ascii=False)
+        write_atomically(manifest, lambda p: p.write_text(text, encoding="utf-8"))
+        done: list[tuple[Path, Path, Path | None]] = []  # (staged, placed, the earlier file kept aside)
+        try:
+            for staged, target, fallback in self.pending:
+                done.append(_place(staged, target, fallback))
+                self.placed[target] = done[-1][1]
+        except BaseException:
+            for staged, placed, earlier in reversed(done):
+                os.replace(placed, staged)
+                if earlier is not None:
+                    os.replace(earlier, placed)
+            manifest.unlink()
+            raise
         self.pending.clear()
         manifest.unlink()
         _remove(self.folder)
@@ -164,6 +177,26 @@ class Staged:
     def discard(self) -> None:
         self.pending.clear()
         _remove(self.folder)
+
+
+def _place(staged: Path, target: Path, fallback: bool) -> tuple[Path, Path, Path | None]:
+    """Move a staged output to its target, keeping the earlier file aside in the staging folder
+    until the commit is done; a locked target is left alone and, with `fallback`, the new file
+    takes another name."""
+    earlier = None
+    if staged.is_dir():
+        target = unused_folder(target)
+    elif target.exists():
+        earlier = staged.with_name(f"{staged.name}.earlier")
+        try:
+            retrying(lambda: os.replace(target, earlier))
+        except PermissionError:
+            if not fallback:
+                raise
+            target, earlier = alternative_name(target), None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, target)
+    return staged, target, earlier
 
 
 def _remove(folder: Path) -> None:
@@ -188,7 +221,7 @@ def recover(outputs: Path) -> list[str]:
     for folder in sorted(staging.iterdir()) if staging.is_dir() else []:
         manifest = folder / MANIFEST
         if manifest.is_file():
-            notes += _finish_commit(outputs, folder, json.loads(manifest.read_text(encoding="utf-8"))["moves"])
+            notes += _finish_commit(outputs, folder, json.loads(manifest.read_text(encoding="utf-8")))
         elif left := _count_files(folder):
             copies = sum(_count_files(inputs) for inputs in folder.glob("*/inputs"))
             notes.append(f"removed the staged files of a run that was stopped before it finished "
@@ -204,18 +237,15 @@ def recover(outputs: Path) -> list[str]:
     return notes
 
 
-def _finish_commit(outputs: Path, folder: Path, moves: list[dict]) -> list[str]:
-    notes = []
-    for move in moves:
-        staged, target = folder / move["staged"], outputs / move["target"]
-        if not staged.exists():
-            continue  # moved before the run stopped
-        if staged.is_dir():
-            target = unused_folder(target)
-        placed = _move(staged, target, move["fallback"])
-        notes.append(f"finished the commit of a run that was stopped while moving its outputs into place: "
-                     f"{placed.relative_to(outputs)}")
-    return notes
+def _finish_commit(outputs: Path, folder: Path, manifest: dict) -> list[str]:
+    """The moves a killed run had not made yet, made now: its outputs become the complete set."""
+    staged = Staged(outputs, manifest["run"])
+    staged.folder = folder
+    staged.pending = [(folder / move["staged"], outputs / move["target"], move["fallback"])
+                      for move in manifest["moves"] if (folder / move["staged"]).exists()]
+    placed = staged.commit()
+    return [f"finished moving into place the outputs of a run that was stopped while doing so: "
+            f"{where.relative_to(outputs)}" for where in placed.values()]
 
 
 def _old_temporaries(outputs: Path) -> list[Path]:
