@@ -240,6 +240,10 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 
     folder = (args.folder or paths.outputs / "templates").resolve()
     written = write_templates(folder, load_contract(paths.schema("sources.yaml")))
+    for intended, path in written.items():
+        if path != intended:
+            console.say(f"{intended} already exists, so it was left as it is and the new template was written "
+                        f"as {path.name}.")
     console.result(f"Wrote {len(written)} blank templates to {folder}")
     return EXIT_OK
 

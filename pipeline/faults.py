@@ -19,6 +19,7 @@ _WINDOWS_NO_ROOM = {39, 112}  # ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 _SQLITE_FULL = 13
+BUSY_SECONDS = 3  # how long to wait for another program to let go of the history before saying so
 
 
 class HistoryUnusable(Exception):
@@ -103,7 +104,7 @@ def check_history(db: Path, archive: Path) -> None:
     """Refuse a damaged history before it is read or copied: it is never silently replaced."""
     if not db.exists():
         return
-    with history_errors(db, archive), closing(sqlite3.connect(db)) as con:
+    with history_errors(db, archive), closing(sqlite3.connect(db, timeout=BUSY_SECONDS)) as con:
         verdict = con.execute("PRAGMA quick_check").fetchone()
     if verdict is None or verdict[0] != "ok":
         raise HistoryUnusable(damaged_message(db, archive), locked=False)

@@ -539,6 +539,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int, limits: Input
     found: list[tuple[Location, pd.DataFrame]] = []
     notes: list[dict[str, str]] = []
     unrecognised: list[tuple[str, Match | None]] = []
+    damaged = False  # a sheet that could not be read is reported as such, not as 'no data'
     for sheet, visible in sheets:
         if not visible:
             notes.append(pr.problem("info", f"{pr.where(file.name, sheet)}: skipped because the sheet is hidden.",
@@ -558,6 +559,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int, limits: Input
             location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found))
         except Unreadable as exc:
             notes.append(pr.problem("warning", f"{file.name}: {exc}", file=file.name, sheet=sheet, check="unreadable"))
+            damaged = True
             continue
         found.append((location, data))
         notes.extend(skipped)
@@ -566,7 +568,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int, limits: Input
             notes.append(pr.problem(
                 "warning", f"{pr.where(file.name, sheet)}: has the headings of the {title} but no rows under them.",
                 file=file.name, sheet=sheet, source=match.table, check="no_rows"))
-    notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found)))
+    notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found) or damaged))
     return found, notes
 
 

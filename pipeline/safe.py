@@ -195,7 +195,7 @@ def _place(staged: Path, target: Path, fallback: bool) -> tuple[Path, Path, Path
                 raise
             target, earlier = alternative_name(target), None
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, target)
+    retrying(lambda: os.replace(staged, target))
     return staged, target, earlier
 
 
