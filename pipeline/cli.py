@@ -101,15 +101,16 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             parser.error(f"argument --quarter: {exc}")
     from pipeline.config import ConfigError
     from pipeline.console import Console
-    from pipeline.paths import Paths
-    from pipeline.run import NothingToReport
     from pipeline.faults import describe
-    from pipeline.runlog import RunRecord, close_log, open_log
+    from pipeline.paths import Paths, not_a_project, path_too_long
+    from pipeline.run import NothingToReport
+    from pipeline.runlog import RunRecord, close_log, open_log, start_run
     from pipeline.safe import OutputLocked, RunInProgress, RunLock
 
     console = Console(args.quiet, args.verbose)
     paths = Paths.resolve(args.home, args.inputs, args.outputs)
-    refused = not_a_project(paths, args)
+    refused = not_a_project(paths, args.command, writes_elsewhere=(args.command == "templates" and args.folder)
+                            or (args.command != "schedule" and args.outputs is not None))
     if refused:
         console.problem(refused)
         return EXIT_USAGE
@@ -137,7 +138,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             console.problem(too_long)
         else:
             with RunLock(paths.outputs):
-                _begin(paths, record, log, console)
+                for note in start_run(paths.outputs, record, log):  # what a killed run left is tidied first
+                    console.detail(note)
                 code = _run(args, paths, console, record, log, started)
     except ConfigError as exc:
         record.status, record.message, code = "config_error", str(exc), EXIT_CONFIG
@@ -168,56 +170,6 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     _finish(paths, record, log)
     close_log()
     return code
-
-
-def not_a_project(paths, args: argparse.Namespace) -> str | None:
-    """Why the command will not write into the folder it took as the project, if it will not."""
-    from pipeline.paths import is_project
-
-    if is_project(paths.home) or (args.command == "templates" and args.folder) or (
-            args.command != "schedule" and args.outputs is not None):
-        return None
-    how = "given" if paths.given else "found from the working folder"
-    return (f"{paths.home} (the project folder {how}) is not a project folder: it has no inputs/ or schemas/ "
-            "folder, so nothing was written there. Run the command in the project folder, or name it with "
-            f'--home, e.g. python -m pipeline {args.command} --home "C:\\CE scorecard".')
-
-
-def path_too_long(outputs: Path) -> str | None:
-    from pipeline.paths import LONGEST_BELOW_OUTPUTS, WINDOWS_PATH_LIMIT
-
-    longest = len(str(outputs)) + 1 + LONGEST_BELOW_OUTPUTS
-    if longest <= WINDOWS_PATH_LIMIT:
-        return None
-    return (f"Not run: the outputs folder {outputs} has a path of {len(str(outputs))} characters, and the files a "
-            f"run writes inside it would reach {longest}, past the {WINDOWS_PATH_LIMIT} that Windows and Excel "
-            "allow. Move the project folder somewhere with a shorter path (e.g. C:\\CE scorecard), or name a "
-            "shorter outputs folder with --outputs.")
-
-
-def _begin(paths, record, log, console) -> None:
-    """With the lock held: note a run that died, tidy what it left, and say this one is running."""
-    from dataclasses import replace
-
-    from pipeline.runlog import RunRecord, read_last_run, write_last_run
-    from pipeline.safe import recover
-
-    before = read_last_run(paths.outputs)
-    if before.get("status") == "running":
-        record.previous = (f"interrupted: the {before.get('command', 'run')} started {before.get('started', '?')} "
-                           "did not finish")
-        log.warning("the previous run (%s, started %s) did not finish: it was interrupted",
-                    before.get("command", "run"), before.get("started", "?"))
-        known = {k: v for k, v in before.items() if k in RunRecord.__dataclass_fields__}
-        try:
-            write_last_run(paths.outputs, replace(RunRecord(**known), status="interrupted",
-                                                  message="the run stopped before it finished"))
-        except TypeError:
-            pass  # a record from another version: the new one below says what was found
-    for note in recover(paths.outputs):
-        log.warning("%s", note)
-        console.detail(note)
-    write_last_run(paths.outputs, record)
 
 
 def _finish(paths, record, log) -> None:

@@ -60,3 +60,25 @@ class Paths:
         """The officer's edited copy in <home>/schemas if there is one, else the shipped default."""
         local = self.home / "schemas" / name
         return local if local.is_file() else default_schemas() / name
+
+
+def not_a_project(paths: Paths, command: str, writes_elsewhere: bool) -> str | None:
+    """Why the command will not write into the folder it took as the project, if it will not:
+    a folder with neither inputs/ nor schemas/ never gets an outputs/ folder made in it."""
+    if is_project(paths.home) or writes_elsewhere:
+        return None
+    how = "given" if paths.given else "found from the working folder"
+    return (f"{paths.home} (the project folder {how}) is not a project folder: it has no inputs/ or schemas/ "
+            "folder, so nothing was written there. Run the command in the project folder, or name it with "
+            f'--home, e.g. python -m pipeline {command} --home "C:\\CE scorecard".')
+
+
+def path_too_long(outputs: Path) -> str | None:
+    """Why a run must not start writing under `outputs`, if its paths would be too long for Windows."""
+    longest = len(str(outputs)) + 1 + LONGEST_BELOW_OUTPUTS
+    if longest <= WINDOWS_PATH_LIMIT:
+        return None
+    return (f"Not run: the outputs folder {outputs} has a path of {len(str(outputs))} characters, and the files a "
+            f"run writes inside it would reach {longest}, past the {WINDOWS_PATH_LIMIT} that Windows and Excel "
+            "allow. Move the project folder somewhere with a shorter path (e.g. C:\\CE scorecard), or name a "
+            "shorter outputs folder with --outputs.")

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.console import printable
-from pipeline.safe import write_atomically
+from pipeline.safe import recover, write_atomically
 
 LOG_NAME = "ce-scorecard"
 
@@ -89,3 +89,22 @@ def write_last_run(outputs: Path, record: RunRecord) -> Path:
     record.finished = "" if record.status == "running" else datetime.now().isoformat(timespec="seconds")
     text = json.dumps(asdict(record), indent=2, ensure_ascii=False)
     return write_atomically(outputs / "last-run.json", lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def start_run(outputs: Path, record: RunRecord, log: logging.Logger) -> list[str]:
+    """With the lock held: mark a run that died as interrupted, finish or remove what it left
+    (one line each, also logged), and record this one as running."""
+    before = read_last_run(outputs)
+    if before.get("status") == "running":  # it held the lock we now hold: it is dead
+        record.previous = (f"interrupted: the {before.get('command', 'run')} started {before.get('started', '?')} "
+                           "did not finish")
+        log.warning("the previous run (%s, started %s) did not finish: it was interrupted",
+                    before.get("command", "run"), before.get("started", "?"))
+        text = json.dumps({**before, "status": "interrupted", "message": "the run stopped before it finished"},
+                          indent=2, ensure_ascii=False)
+        write_atomically(outputs / "last-run.json", lambda p: p.write_text(text, encoding="utf-8"))
+    notes = recover(outputs)
+    for note in notes:
+        log.warning("%s", note)
+    write_last_run(outputs, record)
+    return notes
