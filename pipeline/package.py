@@ -9,7 +9,7 @@ range (its <dimension>, or, where it gives none, the cell references themselves)
 with values in it. A file past the limits in schemas/settings.yaml (input_limits) is refused
 with a message, and the other files carry on.
 
-Unzipping every sheet once costs about a tenth of what reading it does; it also catches a file
+Unzipping every sheet once costs about a twentieth of what reading it does; it also catches a file
 whose index understates its contents (the unzipping stops at the stated size and checks it).
 """
 
@@ -56,7 +56,7 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
-def check_file_size(path: Path, size: int, limits: InputLimits) -> None:
+def check_file_size(size: int, limits: InputLimits) -> None:
     if size > limits.max_file_mb * MB:
         raise TooLarge(f"is {size / MB:,.0f} MB, more than the {limits.max_file_mb:g} MB an input file may be "
                        "(max_file_mb under input_limits in schemas/settings.yaml). If it really is a return, save "
@@ -109,28 +109,28 @@ def _check_index(infos: list[zipfile.ZipInfo], named: dict[str, str], limits: In
 
 
 def _check_part(package: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | None, limits: InputLimits) -> None:
-    """Unzip the part in blocks (never whole), counting its values; for a sheet, find its used
-    range: the <dimension> it states, or else the furthest cell reference in it."""
+    """Unzip the part in blocks (never whole). For a sheet, take the used range it states in its
+    <dimension>; where it states none, find the furthest cell reference and count the values."""
     values = rows = columns = 0
     declared = False
     tail = b""
     with package.open(info) as handle:  # stops at the stated size and checks the CRC at the end
         for n, block in enumerate(iter(lambda: handle.read(_BLOCK), b"")):
-            values += block.count(b"v>") + block.count(b"is>")  # <v>...</v>, <is>...</is>, with any prefix
-            if sheet is None:
+            if sheet is None or declared:
                 continue
             if n == 0 and (found := _DIMENSION.search(block, 0, 4096)) and found.group(3):
                 # a range like A1:D500; a lone 'A1' is what streaming writers put, so it says nothing
                 declared, rows, columns = True, int(found.group(4)), column_number(found.group(3))
                 _check_cells(sheet, rows, columns, rows * columns, limits)
-            if not declared:
-                text = tail + block
-                cut = max(text.rfind(b"<"), 0)
-                for letters, number in _REF.findall(text, 0, cut):
-                    rows = max(rows, int(number))
-                    columns = max(columns, column_number(letters) if letters else 0)
-                tail = text[cut:]
-    if sheet is not None:
+                continue
+            values += block.count(b"v>") + block.count(b"is>")  # <v>...</v>, <is>...</is>, with any prefix
+            text = tail + block
+            cut = max(text.rfind(b"<"), 0)
+            for letters, number in _REF.findall(text, 0, cut):
+                rows = max(rows, int(number))
+                columns = max(columns, column_number(letters) if letters else 0)
+            tail = text[cut:]
+    if sheet is not None and not declared:
         _check_cells(sheet, rows, columns, max(values // 2, rows * max(columns, 1)), limits)
 
 

@@ -309,7 +309,7 @@ def open_grid(file: InputFile, limits: InputLimits | None = None) -> Grid:
     if file.size == 0:
         raise Unreadable("is empty (0 bytes). Save the return again and copy it in.")
     try:
-        check_file_size(file.path, file.size, limits or InputLimits())
+        check_file_size(file.size, limits or InputLimits())
     except TooLarge as exc:
         raise Unreadable(str(exc)) from None
     if suffix == ".csv":

@@ -121,6 +121,7 @@ class Staged:
     run: str = field(default_factory=lambda: f"{datetime.now():%Y-%m-%d %H%M%S}")
     pending: list[tuple[Path, Path, bool]] = field(default_factory=list)  # (staged, target, may use another name)
     placed: dict[Path, Path] = field(default_factory=dict)  # target -> where it ended up
+    resumed: bool = False  # finishing a killed run's commit: its manifest stays until the moves are made
 
     def __post_init__(self) -> None:
         self.folder = unused_folder(self.outputs / STAGING / self.run)
@@ -167,7 +168,8 @@ class Staged:
                 os.replace(placed, staged)
                 if earlier is not None:
                     os.replace(earlier, placed)
-            manifest.unlink()
+            if not self.resumed:
+                manifest.unlink()
             raise
         self.pending.clear()
         manifest.unlink()
@@ -239,7 +241,7 @@ def recover(outputs: Path) -> list[str]:
 
 def _finish_commit(outputs: Path, folder: Path, manifest: dict) -> list[str]:
     """The moves a killed run had not made yet, made now: its outputs become the complete set."""
-    staged = Staged(outputs, manifest["run"])
+    staged = Staged(outputs, manifest["run"], resumed=True)
     staged.folder = folder
     staged.pending = [(folder / move["staged"], outputs / move["target"], move["fallback"])
                       for move in manifest["moves"] if (folder / move["staged"]).exists()]
