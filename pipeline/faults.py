@@ -93,7 +93,7 @@ def history_errors(db: Path, archive: Path) -> Iterator[None]:
 
 def damaged_message(db: Path, archive: Path) -> str:
     copies = sorted(archive.glob("*/*/history.sqlite"), key=lambda p: p.stat().st_mtime) if archive.is_dir() else []
-    restore = (f"copy the newest good copy, {copies[-1]}, over it" if copies
+    restore = (f"copy the one the last built run kept in the archive, {copies[-1]}, over it" if copies
                else "put back a copy from a backup")
     return (f"The history database {db} is damaged, so nothing was built and it was left as it is. To carry on, "
             f"{restore}; or, to start the history again, move the damaged file out of {db.parent} (past quarters "

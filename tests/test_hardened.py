@@ -467,7 +467,7 @@ def test_a_damaged_history_is_never_replaced(project, capsys, damage):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"The history database {db} is damaged" in err
     [copy] = (project / "outputs" / "archive").glob("*/*/history.sqlite")
-    assert f"copy the newest good copy, {copy}, over it" in err and "to start the history again" in err
+    assert f"copy the one the last built run kept in the archive, {copy}, over it" in err and "to start the history again" in err
     assert json.loads((project / "outputs" / "last-run.json").read_text(encoding="utf-8"))["status"] == "history_damaged"
     _unchanged(project, before)
 
