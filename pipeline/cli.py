@@ -122,14 +122,22 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except ConfigError as exc:
             console.problem(f"Configuration problem:\n{exc}")
             return EXIT_CONFIG
+        except OSError as exc:
+            fault = describe(exc, args.folder or paths.outputs)
+            if fault is None:
+                raise
+            console.problem(fault.message)
+            return fault.code
     started = datetime.now()
     record = RunRecord(started.isoformat(timespec="seconds"), args.command + (" --demo" if args.demo else ""),
                        str(paths.home), str(paths.inputs), str(paths.outputs))
     try:
         log = open_log(paths.outputs)
     except OSError as exc:
-        console.problem(f"Cannot write to the outputs folder {paths.outputs}: {exc.strerror}. Check it exists and you may write there.")
-        return EXIT_LOCKED
+        fault = describe(exc, paths.outputs)
+        console.problem(fault.message if fault and fault.code == EXIT_MACHINE else f"Cannot write to the outputs "
+                        f"folder {paths.outputs}: {exc.strerror}. Check it exists and you may write there.")
+        return fault.code if fault and fault.code == EXIT_MACHINE else EXIT_LOCKED
     log.info("run started: %s (home %s, inputs %s, outputs %s)", record.command, paths.home, paths.inputs, paths.outputs)
     try:
         too_long = path_too_long(paths.outputs)
