@@ -81,7 +81,7 @@ def check_package(path: Path, sheets: dict[str, str], limits: InputLimits) -> No
             for info in infos:
                 if info.filename in named or "worksheets/" in info.filename:
                     _check_part(package, info, named.get(info.filename, Path(info.filename).stem), limits)
-                elif info.filename.endswith("sharedStrings.xml"):
+                elif info.filename.endswith((".xml", ".rels")):  # what else the reader reads: strings, styles
                     _check_part(package, info, None, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise TooLarge("is damaged: its contents do not match the package's own list of them. Open it in Excel "
