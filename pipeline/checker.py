@@ -26,6 +26,7 @@ def _serve(conn: Any) -> None:
     # imported (tqdm) then leave named semaphores that Python warns about on the console when the
     # worker is stopped; the platform's usual default (fork on Linux) does not name them.
     multiprocessing.set_start_method(None, force=True)
+    _end_with_parent()
     from pipeline.quality import check_expectations, import_great_expectations
 
     import_great_expectations()
@@ -38,10 +39,34 @@ def _serve(conn: Any) -> None:
     except Exception as error:  # sent back and raised in the run, as if it had happened there
         reply = ("error", error)
     try:
-        conn.send(reply)
-    except Exception as error:  # the error itself would not pickle
-        conn.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({error})")))
+        try:
+            conn.send(reply)
+        except OSError:
+            raise
+        except Exception as error:  # the error itself would not pickle
+            conn.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]} ({error})")))
+    except OSError:  # the run has gone (a closed pipe): there is no one left to tell
+        return
     conn.close()
+
+
+def _end_with_parent() -> None:
+    """A run killed outright (kill -9, Task Scheduler's time limit) takes its worker with it at once,
+    rather than leaving it to finish importing and find the pipe closed."""
+    import multiprocessing
+    import os
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
 
 
 class Checker:

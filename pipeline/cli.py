@@ -18,6 +18,7 @@ EXIT_WARNINGS = 3  # built, but with warnings worth reading
 EXIT_INPUT_ERRORS = 4  # the inputs have errors: nothing was built
 EXIT_CONFIG = 5  # a configuration file (schemas/*.yaml) is wrong
 EXIT_LOCKED = 6  # the output is open in Excel, or another run is in progress
+EXIT_MACHINE = 7  # the computer could not do it: disk full, damaged history, outputs path too long for Windows
 
 LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error report lists every one
 
@@ -28,7 +29,9 @@ EXIT_CODES_HELP = """exit codes:
   3  done, with warnings (see the summary and the error report)
   4  the inputs have errors: nothing was built (see the error report)
   5  a configuration file in schemas/ is wrong
-  6  the output is locked (open in Excel) or another run is in progress
+  6  the output is locked (open in Excel), the history is held by another program, or another run is in progress
+  7  the computer could not do it: the disk is full, the history database is damaged, or the
+     outputs folder's path is too long for Windows (the message says what to do)
 
 every run appends to outputs/logs/pipeline.log and writes outputs/last-run.json.
 """
@@ -77,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipeline.console import tolerate_any_console
+
+    tolerate_any_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     args.checker = None
@@ -118,31 +124,54 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     _words(parser, args)
     from pipeline.config import ConfigError
     from pipeline.console import Console
-    from pipeline.paths import Paths
+    from pipeline.faults import describe
+    from pipeline.paths import Paths, not_a_project, path_too_long
     from pipeline.run import NothingToReport
-    from pipeline.runlog import RunRecord, close_log, open_log
+    from pipeline.runlog import RunRecord, close_log, open_log, start_run
     from pipeline.safe import OutputLocked, RunInProgress, RunLock
 
     console = Console(args.quiet, args.verbose)
     paths = Paths.resolve(args.home, args.inputs, args.outputs)
+    refused = not_a_project(paths, args.command, writes_elsewhere=(args.command == "templates" and args.folder)
+                            or (args.command != "schedule" and args.outputs is not None))
+    if refused:
+        console.problem(refused)
+        return EXIT_USAGE
+    if not paths.given and not Path.cwd().resolve().is_relative_to(paths.home):
+        console.say(f"Project folder: {paths.home} (found from the working folder; to use another, name it with --home)")
     if args.command in ("schedule", "templates"):
         try:
             return _tool_command(args, paths, console)
         except ConfigError as exc:
             console.problem(f"Configuration problem:\n{exc}")
             return EXIT_CONFIG
+        except OSError as exc:
+            fault = describe(exc, args.folder or paths.outputs)
+            if fault is None:
+                raise
+            console.problem(fault.message)
+            return fault.code
     started = datetime.now()
     record = RunRecord(started.isoformat(timespec="seconds"), args.command + (" --demo" if args.demo else ""),
                        str(paths.home), str(paths.inputs), str(paths.outputs))
     try:
         log = open_log(paths.outputs)
     except OSError as exc:
-        console.problem(f"Cannot write to the outputs folder {paths.outputs}: {exc.strerror}. Check it exists and you may write there.")
-        return EXIT_LOCKED
+        fault = describe(exc, paths.outputs)
+        console.problem(fault.message if fault and fault.code == EXIT_MACHINE else f"Cannot write to the outputs "
+                        f"folder {paths.outputs}: {exc.strerror}. Check it exists and you may write there.")
+        return fault.code if fault and fault.code == EXIT_MACHINE else EXIT_LOCKED
     log.info("run started: %s (home %s, inputs %s, outputs %s)", record.command, paths.home, paths.inputs, paths.outputs)
     try:
-        with RunLock(paths.outputs):
-            code = _run(args, paths, console, record, log, started)
+        too_long = path_too_long(paths.outputs)
+        if too_long:
+            record.status, record.message, code = "path_too_long", too_long, EXIT_MACHINE
+            console.problem(too_long)
+        else:
+            with RunLock(paths.outputs):
+                for note in start_run(paths.outputs, record, log):  # what a killed run left is tidied first
+                    console.detail(note)
+                code = _run(args, paths, console, record, log, started)
     except ConfigError as exc:
         record.status, record.message, code = "config_error", str(exc), EXIT_CONFIG
         console.problem(f"Configuration problem, nothing was built:\n{exc}")
@@ -152,17 +181,21 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except NothingToReport as exc:
         record.status, record.message, code = "input_errors", str(exc), EXIT_INPUT_ERRORS
         console.problem(f"Nothing was built: {exc}")
-    except (OutputLocked, PermissionError) as exc:
-        where = getattr(exc, "filename", None) or str(exc)
-        record.status, record.message, code = "locked", f"cannot write {where}", EXIT_LOCKED
-        console.problem(f"Nothing was changed: {where} is open in another program or cannot be written. Close it and run again.")
+    except OutputLocked as exc:
+        record.status, record.message, code = "locked", f"cannot write {exc}", EXIT_LOCKED
+        console.problem(f"Nothing was changed: {exc} is open in another program or cannot be written. Close it and run again.")
     except BaseException as exc:
-        record.status, record.exit_code = "failed", EXIT_BUG
-        record.message = f"unexpected error: {type(exc).__name__}: {exc}"
-        log.exception("run failed with an unexpected error")
-        _finish(paths, record, log)
-        close_log()
-        raise
+        fault = describe(exc, paths.outputs)
+        if fault is None:
+            record.status, record.exit_code = "failed", EXIT_BUG
+            record.message = f"unexpected error: {type(exc).__name__}: {exc}"
+            log.exception("run failed with an unexpected error")
+            _finish(paths, record, log)
+            close_log()
+            raise
+        log.info("what the computer said: %s: %s", type(exc).__name__, exc)
+        record.status, record.message, code = fault.status, fault.message, fault.code
+        console.problem(fault.message)
     record.exit_code = code
     log.info("run ended: %s, exit code %s%s", record.status, code, f" ({record.message})" if record.message else "")
     _finish(paths, record, log)
@@ -190,6 +223,10 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 
     folder = (args.folder or paths.outputs / "templates").resolve()
     written = write_templates(folder, load_contract(paths.schema("sources.yaml")))
+    for intended, path in written.items():
+        if path != intended:
+            console.say(f"{intended} already exists, so it was left as it is and the new template was written "
+                        f"as {path.name}.")
     console.result(f"Wrote {len(written)} blank templates to {folder}")
     return EXIT_OK
 
@@ -197,6 +234,7 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 def _explain(args: argparse.Namespace, paths, config, console, record, today: date, progress) -> int:
     """The rows behind one figure, from the inputs (and history, for quarters they no longer cover)."""
     from pipeline.explain import explain_lines
+    from pipeline.faults import check_history, history_errors
     from pipeline.quarters import label
     from pipeline.run import HISTORY_FILE, check_inputs, compute_figures
 
@@ -205,10 +243,12 @@ def _explain(args: argparse.Namespace, paths, config, console, record, today: da
         record.status, record.message = "usage", f"unknown Ref {args.ref}"
         return EXIT_USAGE
     inputs = check_inputs(paths.inputs, config.contract, today, progress,
-                          allowed={"commentary": {"ref": config.catalogue.refs}})
+                          allowed={"commentary": {"ref": config.catalogue.refs}}, limits=config.settings.input_limits)
     console.end_progress()
     history = paths.outputs / (("demo-" if args.demo else "") + HISTORY_FILE)
-    figures = compute_figures(inputs, config, history, args.quarter, today)
+    check_history(history, paths.outputs / "archive")
+    with history_errors(history, paths.outputs / "archive"):
+        figures = compute_figures(inputs, config, history, args.quarter, today)
     for line in explain_lines(figures.merged.values, figures.merged.lineage, config.catalogue, figures.results.gaps,
                               args.ref, args.quarter):
         console.result(line)
@@ -234,7 +274,7 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
 
         demo_inputs = paths.outputs / "demo-inputs"
         write_demo_inputs(demo_inputs)
-        paths = Paths(paths.home, demo_inputs, paths.outputs)
+        paths = Paths(paths.home, demo_inputs, paths.outputs, paths.given)
         console.say(f"Demo inputs written to {demo_inputs}")
     today = args.today or started.date()
     total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0
@@ -244,7 +284,8 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
         return _explain(args, paths, config, console, record, today, progress)
     if args.command == "validate":
         inputs = check_inputs(paths.inputs, config.contract, today, progress,
-                              allowed={"commentary": {"ref": config.catalogue.refs}})
+                              allowed={"commentary": {"ref": config.catalogue.refs}},
+                              limits=config.settings.input_limits)
         outcome = None
     else:
         outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress,

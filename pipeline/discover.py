@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import problems as pr
+from pipeline.safe import retrying
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 # Files people keep beside their returns: skipped quietly (an info line), not warned about.
@@ -70,7 +71,7 @@ def discover_files(inputs: Path) -> tuple[list[InputFile], pd.DataFrame]:
             continue
         try:
             stat = path.stat()
-            digest = sha256_of(path)
+            digest = retrying(lambda: sha256_of(path))  # a virus scanner may hold a new file for a moment
         except OSError as exc:
             notes.append(pr.problem(
                 "warning", f"{name}: could not be opened ({exc.strerror}). If it is open in another program, close it and run again.",

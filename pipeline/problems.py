@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.console import printable
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -78,15 +80,15 @@ def show_value(value: object) -> str:
         return ""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%d/%m/%Y")
-    text = str(value)
+    text = printable(str(value), lines=False)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def where(file: str, sheet: str, cell: str = "") -> str:
     """'file.xlsx, sheet 'X', cell C14' (CSV files have no sheet)."""
-    parts = [file]
+    parts = [printable(file, lines=False)]
     if sheet:
-        parts.append(f"sheet '{sheet}'")
+        parts.append(f"sheet '{printable(sheet, lines=False)}'")
     if cell:
         parts.append(f"cell {cell}")
     return ", ".join(parts)

@@ -35,6 +35,10 @@ from pipeline.rounding import half_away
 COLUMNS = ["expectation", "measure", "quarter", "result", "observed", "details", "severity"]
 PASSED, FAILED = "passed", "failed"
 DOCS_SITE = "qa_record"
+# Data Docs name their pages validations/<suite>/<run>/<time>/<source>-<asset>.html: short names
+# keep every page within paths.LONGEST_BELOW_OUTPUTS of the outputs folder (the suite's own name
+# from expectations.yaml is shown as its notes).
+DOCS_SUITE, DOCS_SOURCE, DOCS_ASSET = "qa", "ce", "figures"
 _FIGURE, _REASON, _NEITHER = "figure", "reason", "neither"
 
 Kind = Literal["completeness", "range", "consistency", "agreement", "plausibility"]
@@ -411,18 +415,18 @@ def _validate(frame: pd.DataFrame, plans: list[_Plan], suite_name: str, run_name
             analytics_enabled=False,
             progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
             data_docs_sites=_docs_sites(docs_dir)))
-        batch = (context.data_sources.add_pandas("scorecard").add_dataframe_asset("merged_figures")
+        batch = (context.data_sources.add_pandas(DOCS_SOURCE).add_dataframe_asset(DOCS_ASSET)
                  .add_batch_definition_whole_dataframe("four_quarters"))
-        suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
+        suite = context.suites.add(gx.ExpectationSuite(name=DOCS_SUITE, notes=suite_name))
         for plan in plans:
             suite.add_expectation(plan.expectation(
                 gxe, description=plan.check.name, notes=f"If it fails: {plan.check.details}.", severity="warning",
                 meta={"check": plan.number, "kind": plan.check.kind}))
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{suite_name} figures", data=batch, suite=suite))
+            gx.ValidationDefinition(name=f"{DOCS_SUITE} figures", data=batch, suite=suite))
         actions = [UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if docs_dir else []
         checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"{suite_name} checkpoint", validation_definitions=[definition], actions=actions,
+            name=f"{DOCS_SUITE} checkpoint", validation_definitions=[definition], actions=actions,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["ref", "quarter"]}))
         outcome = checkpoint.run(batch_parameters={"dataframe": frame},
                                  run_id=RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc)))

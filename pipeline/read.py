@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable
@@ -27,7 +28,9 @@ from pipeline import problems as pr
 from pipeline.contract import Contract, Table
 from pipeline.contract import header_key as _header_key
 from pipeline.discover import InputFile
+from pipeline.package import NOT_A_WORKBOOK, InputLimits, TooLarge, check_file_size, check_package
 from pipeline.period import EXAMPLE, Period, find_period
+from pipeline.runlog import LOG_NAME
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -36,6 +39,7 @@ _TOTALS = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.IGNORECASE)
 
 
 header_key = lru_cache(maxsize=1 << 16)(_header_key)  # the same cell texts recur on every sheet
+_log = logging.getLogger(LOG_NAME)  # the reader's own words go to the log, never to the officer
 
 
 class Unreadable(Exception):
@@ -84,16 +88,22 @@ class Grid:
 
 
 class ExcelGrid(Grid):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: InputLimits | None = None) -> None:
         self.path = path
         self._parts_read = False
         self._parts_cache: dict[str, tuple[bool, str]] | None = None
+        if _is_zip(path):  # sized up before the reader, which cannot be stopped once it starts
+            try:
+                check_package(path, {name: part for name, (_, part) in (self._parts() or {}).items()},
+                              limits or InputLimits())
+            except TooLarge as exc:
+                raise Unreadable(str(exc)) from None
         try:
             self.reader = fastexcel.read_excel(path)
             self.names = list(self.reader.sheet_names)
         except Exception as exc:  # the library raises several kinds for damaged files
-            raise Unreadable(f"could not be opened as an Excel workbook ({_short(exc)}). "
-                             "It may be damaged; open it in Excel and save it again.") from None
+            _log.info("%s: the Excel reader said: %s", path.name, _short(exc))
+            raise Unreadable(NOT_A_WORKBOOK) from None
 
     def sheets(self) -> list[tuple[str, bool]]:
         visible = {name: True for name in self.names}
@@ -116,7 +126,9 @@ class ExcelGrid(Grid):
             batch, errors = loaded.to_arrow_with_errors()
             data = batch.to_pandas()
         except Exception as exc:
-            raise Unreadable(f"sheet '{sheet}' could not be read ({_short(exc)}).") from None
+            _log.info("%s, sheet '%s': the Excel reader said: %s", self.path.name, sheet, _short(exc))
+            raise Unreadable(f"sheet '{sheet}' could not be read: its contents are damaged. Open the file in Excel "
+                             "and save it again.") from None
         for error in (errors.errors if errors else []):  # an error cell shows as '#N/A' in Excel: say so, not 'blank'
             row, col = error.position
             data.iat[row, col] = _excel_error_text(error.detail)
@@ -167,11 +179,15 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == ZIP_MAGIC  # an .xls (OLE) file may hold a zip inside: not a package
+
+
 def _xlsx_sheet_parts(path: Path) -> dict[str, tuple[bool, str]]:
     """Sheet name -> (visible, path of its XML part inside the zip), from workbook.xml and its rels."""
-    with path.open("rb") as handle:
-        if handle.read(4) != ZIP_MAGIC:  # an .xls (OLE) file may hold a zip inside: not a package
-            raise ValueError("not a zip package")
+    if not _is_zip(path):
+        raise ValueError("not a zip package")
     with zipfile.ZipFile(path) as package:
         names = set(package.namelist())
         root_rels = ElementTree.fromstring(package.read("_rels/.rels"))
@@ -287,15 +303,24 @@ def _fill_merged(data: pd.DataFrame, ranges: list) -> pd.DataFrame:
     return data if filled is None else filled
 
 
-def open_grid(file: InputFile) -> Grid:
+def open_grid(file: InputFile, limits: InputLimits | None = None) -> Grid:
     """Open by what the bytes are, not the name: a CSV saved as .xlsx is still refused clearly."""
     with file.path.open("rb") as handle:
         magic = handle.read(8)
     suffix = file.suffix
     if file.size == 0:
         raise Unreadable("is empty (0 bytes). Save the return again and copy it in.")
+    try:
+        check_file_size(file.size, limits or InputLimits())
+    except TooLarge as exc:
+        raise Unreadable(str(exc)) from None
     if suffix == ".csv":
-        return CsvGrid(file.path)
+        try:
+            return CsvGrid(file.path)
+        except Exception as exc:  # pandas raises several kinds for text it cannot split into columns
+            _log.info("%s: the CSV reader said: %s", file.name, _short(exc))
+            raise Unreadable("could not be read as a CSV file: its rows cannot be split into columns. Open it "
+                             "in Excel and save it again as CSV or as an Excel Workbook (.xlsx).") from None
     if suffix in {".xlsx", ".xlsm"}:
         if magic.startswith(OLE_MAGIC):
             raise Unreadable("is password-protected (encrypted). Remove the password in Excel "
@@ -310,7 +335,7 @@ def open_grid(file: InputFile) -> Grid:
         elif _looks_like_text(file.path):
             raise Unreadable("is named .xls but it is a web page or text export. Open it in Excel "
                              "and save it as an Excel Workbook (.xlsx).")
-    return ExcelGrid(file.path)
+    return ExcelGrid(file.path, limits)
 
 
 def _looks_like_text(path: Path) -> bool:
@@ -506,10 +531,11 @@ def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, l
     return location, data, found
 
 
-def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list[tuple[Location, pd.DataFrame]], list[dict[str, str]]]:
+def read_file(file: InputFile, contract: Contract, first_loc: int, limits: InputLimits | None = None,
+              ) -> tuple[list[tuple[Location, pd.DataFrame]], list[dict[str, str]]]:
     """Every recognised table in one file, and what could not be used."""
     try:
-        grid = open_grid(file)
+        grid = open_grid(file, limits)
         sheets = grid.sheets()
     except Unreadable as exc:
         return [], [pr.problem("warning", f"{file.name}: not read; it {exc}", file=file.name, check="unreadable")]
@@ -517,6 +543,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
     notes: list[dict[str, str]] = []
     unrecognised: list[tuple[str, Match | None]] = []
     whole_file: Period | None = None  # a "Period covered" on a sheet of its own (a template's Read me)
+    damaged = False  # a sheet that could not be read is reported as such, not as 'no data'
     for sheet, visible in sheets:
         if not visible:
             notes.append(pr.problem("info", f"{pr.where(file.name, sheet)}: skipped because the sheet is hidden.",
@@ -538,6 +565,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
             location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found), period)
         except Unreadable as exc:
             notes.append(pr.problem("warning", f"{file.name}: {exc}", file=file.name, sheet=sheet, check="unreadable"))
+            damaged = True
             continue
         found.append((location, data))
         notes.extend(skipped)
@@ -546,7 +574,7 @@ def read_file(file: InputFile, contract: Contract, first_loc: int) -> tuple[list
             notes.append(pr.problem(
                 "warning", f"{pr.where(file.name, sheet)}: has the headings of the {title} but no rows under them.",
                 file=file.name, sheet=sheet, source=match.table, check="no_rows"))
-    notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found)))
+    notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found) or damaged))
     if whole_file is not None:
         found = [(loc if loc.period else replace(loc, period=whole_file), data) for loc, data in found]
     return found, notes
@@ -611,7 +639,8 @@ def _unrecognised_problems(file: InputFile, sheets: list[tuple[str, Match | None
     return out
 
 
-def read_sources(files: list[InputFile], contract: Contract, progress: Callable[[str], None] | None = None) -> Staged:
+def read_sources(files: list[InputFile], contract: Contract, progress: Callable[[str], None] | None = None,
+                 limits: InputLimits | None = None) -> Staged:
     """Read every file; one file's trouble never stops the others."""
     staged = Staged()
     parts: dict[str, list[pd.DataFrame]] = {}
@@ -619,7 +648,7 @@ def read_sources(files: list[InputFile], contract: Contract, progress: Callable[
     for file in files:
         if progress:
             progress(file.name)
-        found, file_notes = read_file(file, contract, first_loc=len(staged.locations))
+        found, file_notes = read_file(file, contract, first_loc=len(staged.locations), limits=limits)
         notes.extend(file_notes)
         staged.recognised[file.name] = [loc.table for loc, _ in found]
         for location, data in found:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from pipeline.console import printable
 from pipeline.safe import write_atomically
 
 REPORT_COLUMNS = [
@@ -27,7 +28,7 @@ def write_problem_sheet(book: xlsxwriter.Workbook, name: str, problems: pd.DataF
     for row, record in enumerate(problems[[c for c, _, _ in REPORT_COLUMNS]].itertuples(index=False), start=1):
         for col, value in enumerate(record):
             if value is not None and value != "":
-                sheet.write_string(row, col, str(value))
+                sheet.write_string(row, col, printable(str(value)))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(problems), 1), len(REPORT_COLUMNS) - 1)
     sheet.set_landscape()

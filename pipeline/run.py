@@ -16,6 +16,7 @@ from pipeline.contract import Contract
 from pipeline.coverage import Coverage, cover
 from pipeline.dedupe import drop_repeats
 from pipeline.discover import InputFile, discover_files
+from pipeline.package import InputLimits
 from pipeline.paths import Paths
 from pipeline.read import Staged, read_sources
 from pipeline.settings import Config
@@ -120,7 +121,8 @@ def absent_tables(staged: Staged, contract: Contract) -> pd.DataFrame:
 
 
 def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Callable[[str], None] | None = None,
-                 allowed: dict[str, dict[str, list[str]]] | None = None) -> CheckedInputs:
+                 allowed: dict[str, dict[str, list[str]]] | None = None, limits: InputLimits | None = None,
+                 ) -> CheckedInputs:
     """Find, read and check every input file."""
     clock = Clock()
     files, skipped = discover_files(inputs_dir)
@@ -130,7 +132,7 @@ def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Ca
             "error", f"There are no input files in {inputs_dir}. Copy the agencies' returns there "
             "(blank templates: python -m pipeline templates).", check="no_inputs")])
     readable = [f for f in files if not f.copy_of]
-    staged = read_sources(readable, contract, progress)
+    staged = read_sources(readable, contract, progress, limits)
     clock.lap("read")
     checked = check_sources(staged, contract, today, allowed)
     once = drop_repeats(checked.frames, staged.locations, readable, contract)
@@ -290,6 +292,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
            allow_errors: bool, demo: bool, progress: Callable[[str], None] | None, publish: bool,
            checker) -> Outcome:
     from pipeline.archive import archive_folder, fill_archive
+    from pipeline.faults import check_history, history_errors
     from pipeline.history import save_history
     from pipeline.privacy import feedback_quotes
     from pipeline.report import lineage_path, write_lineage
@@ -302,7 +305,8 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     from pipeline.workbook import publishable_path, workbook_path, write_workbook
 
     contract, catalogue = config.contract, config.catalogue
-    inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}})
+    inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}},
+                          limits=config.settings.input_limits)
     outcome = Outcome(inputs)
     clock = inputs.clock
     if inputs.counts["error"] and not allow_errors:
@@ -310,7 +314,9 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
 
     frames = inputs.checked.frames
     history_db = paths.outputs / (("demo-" if demo else "") + HISTORY_FILE)
-    figures = compute_figures(inputs, config, history_db, quarter, today)
+    check_history(history_db, paths.outputs / "archive")
+    with history_errors(history_db, paths.outputs / "archive"):
+        figures = compute_figures(inputs, config, history_db, quarter, today)
     clock.lap("compute")
     reporting, merged, results = figures.reporting, figures.merged, figures.results
     quarters = columns_for(reporting)
@@ -320,7 +326,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     clock.lap("rate")
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
     qa_folder = qa_record_folder(paths.outputs, reporting, when, demo)
-    staged = Staged()
+    staged = Staged(paths.outputs, f"{when:%Y-%m-%d %H%M%S}")
     try:
         expectations = staged.add_folder(qa_folder, lambda folder: checker.check(
             rated, scorecard, results.alternatives, quarters, config.expectations, docs_dir=folder))
@@ -334,11 +340,13 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
             problems=problems, sources=sources_table(inputs, contract), demo=demo, lineage=merged.lineage,
             expectations=expectations, qa_record=qa_folder.relative_to(paths.outputs) / "index.html")
         outcome.data = data
-        outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
+        with history_errors(history_db, paths.outputs / "archive"):
+            outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)
         if not demo:
             outcome.archive = archive_folder(paths.outputs, reporting, when)
             staged.add_folder(outcome.archive, lambda folder: fill_archive(
-                folder, [f for f in inputs.files if not f.copy_of], schema_files(paths), reporting, when, target.name))
+                folder, [f for f in inputs.files if not f.copy_of], schema_files(paths), reporting, when, target.name,
+                staged.current(history_db)))
         staged.add(target, lambda path: write_workbook(data, path), fallback=True)
         staged.add(lineage_path(target), lambda path: write_lineage(data, catalogue, path), fallback=True)
         if publish:

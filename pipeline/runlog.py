@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.safe import write_atomically
+from pipeline.console import printable
+from pipeline.safe import recover, write_atomically
 
 LOG_NAME = "ce-scorecard"
 
@@ -23,7 +24,9 @@ class RunRecord:
     inputs: str
     outputs: str
     finished: str = ""
-    status: str = "running"  # built | built_with_warnings | checked | explained | usage | input_errors | config_error | busy | locked | failed
+    # running | built | built_with_warnings | checked | explained | usage | input_errors | config_error | busy |
+    # locked | disk_full | history_damaged | path_too_long | interrupted (a later run found it had died) | failed
+    status: str = "running"
     exit_code: int | None = None
     quarter: str = ""
     workbook: str = ""
@@ -37,6 +40,21 @@ class RunRecord:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per stage: discover, read, check, compute, ...
     message: str = ""
+    previous: str = ""  # what this run found of the one before it, when that one was interrupted
+
+
+class _PlainFormatter(logging.Formatter):
+    """Control characters from the inputs are written escaped, never raw, into the log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """A log that cannot be written (a full disk) must not print its own traceback on the console."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
 
 
 def open_log(outputs: Path) -> logging.Logger:
@@ -47,8 +65,8 @@ def open_log(outputs: Path) -> logging.Logger:
     close_log()
     folder = outputs / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(folder / "pipeline.log", mode="a", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler = _QuietFileHandler(folder / "pipeline.log", mode="a", encoding="utf-8")
+    handler.setFormatter(_PlainFormatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S"))
     logger.addHandler(handler)
     return logger
 
@@ -60,7 +78,34 @@ def close_log() -> None:
         logger.removeHandler(handler)
 
 
+def read_last_run(outputs: Path) -> dict:
+    """The last run's record, or {} if there is none or it cannot be read."""
+    try:
+        return json.loads((outputs / "last-run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def write_last_run(outputs: Path, record: RunRecord) -> Path:
-    record.finished = datetime.now().isoformat(timespec="seconds")
+    record.finished = "" if record.status == "running" else datetime.now().isoformat(timespec="seconds")
     text = json.dumps(asdict(record), indent=2, ensure_ascii=False)
     return write_atomically(outputs / "last-run.json", lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def start_run(outputs: Path, record: RunRecord, log: logging.Logger) -> list[str]:
+    """With the lock held: mark a run that died as interrupted, finish or remove what it left
+    (one line each, also logged), and record this one as running."""
+    before = read_last_run(outputs)
+    if before.get("status") == "running":  # it held the lock we now hold: it is dead
+        record.previous = (f"interrupted: the {before.get('command', 'run')} started {before.get('started', '?')} "
+                           "did not finish")
+        log.warning("the previous run (%s, started %s) did not finish: it was interrupted",
+                    before.get("command", "run"), before.get("started", "?"))
+        text = json.dumps({**before, "status": "interrupted", "message": "the run stopped before it finished"},
+                          indent=2, ensure_ascii=False)
+        write_atomically(outputs / "last-run.json", lambda p: p.write_text(text, encoding="utf-8"))
+    notes = recover(outputs)
+    for note in notes:
+        log.warning("%s", note)
+    write_last_run(outputs, record)
+    return notes

@@ -33,6 +33,6 @@ def instructions(home: Path, python: str | None = None) -> str:
         f"  - {home / 'outputs' / 'logs' / 'pipeline.log'} has every run's details;",
         "  - Task Scheduler's 'Last Run Result' shows the exit code: 0x0 done, 0x3 done with warnings,",
         "    0x4 input errors (nothing built), 0x5 configuration error, 0x6 output locked or run in progress,",
-        "    0x1 unexpected error.",
+        "    0x7 the computer could not do it (disk full, damaged history, path too long), 0x1 unexpected error.",
         f'To remove the task: schtasks /Delete /TN "{TASK_NAME}" /F',
     ])

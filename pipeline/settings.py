@@ -10,8 +10,16 @@ from pydantic import field_validator
 from pipeline.catalogue import Catalogue, load_catalogue
 from pipeline.config import StrictModel, load_model
 from pipeline.contract import Contract, load_contract
+from pipeline.package import InputLimits
 from pipeline.paths import Paths
 from pipeline.quality import Suite, load_suite
+
+
+# Windows refuses these as file names, with any extension ('CON.xlsx' too).
+WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
+                              *(f"LPT{n}" for n in range(1, 10))})
+# With ' (DEMO)', ' (PUBLISHABLE)' and ' (new copy 12)' added, within paths.LONGEST_BELOW_OUTPUTS.
+WORKBOOK_NAME_LIMIT = 80
 
 
 class Settings(StrictModel):
@@ -20,14 +28,20 @@ class Settings(StrictModel):
     published_marking: str = "OFFICIAL"  # the publishable copy's marking (--publish)
     author: str
     workbook_name: str
+    input_limits: InputLimits = InputLimits()
 
     @field_validator("workbook_name")
     @classmethod
     def _has_quarter(cls, value: str) -> str:
         if "{quarter}" not in value or not value.lower().endswith(".xlsx"):
             raise ValueError("must contain {quarter} and end with .xlsx, e.g. 'CE scorecard {quarter}.xlsx'")
-        if any(ch in value for ch in '\\/:*?"<>|'):
+        if any(ch in value for ch in '\\/:*?"<>|') or any(ord(ch) < 32 for ch in value):
             raise ValueError('a file name cannot contain any of \\ / : * ? " < > |')
+        if value.split(".")[0].strip().upper() in WINDOWS_RESERVED:
+            raise ValueError(f"'{value.split('.')[0]}' is a name Windows keeps for a device, so no file can have it")
+        if len(value) > WORKBOOK_NAME_LIMIT:
+            raise ValueError(f"at most {WORKBOOK_NAME_LIMIT} characters, so that the full path stays short enough "
+                             "for Windows")
         return value
 
 

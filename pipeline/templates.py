@@ -91,18 +91,31 @@ def _formats(workbook: Workbook) -> Formats:
     )
 
 
-def write_templates(folder: Path, contract: Contract) -> list[Path]:
-    """Write one blank workbook per template into `folder`; tables with no template get none."""
+def write_templates(folder: Path, contract: Contract) -> dict[Path, Path]:
+    """Write one blank workbook per template into `folder`; tables with no template get none.
+
+    A file already there (perhaps a return someone has filled in) is never overwritten: the new
+    template takes the next free name, 'Police return (2).xlsx'. Returns where each template was
+    meant to go and where it went.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: dict[Path, Path] = {}
     for name, template in contract.templates.items():
         tables = list(contract.tables_for(name).values())
         if not tables:
             continue
-        path = folder / template.file
+        path = _free_name(folder / template.file)
         _write_workbook(path, template, tables, contract)
-        written.append(path)
+        written[folder / template.file] = path
     return written
+
+
+def _free_name(path: Path) -> Path:
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
 
 
 def _write_workbook(path: Path, template: Template, tables: list[Table], contract: Contract) -> None:

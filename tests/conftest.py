@@ -68,7 +68,8 @@ def messages(result: CheckedInputs, severity: str | None = None) -> list[str]:
 
 
 def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
-    """Make `target` behave as a workbook open in Excel: Windows refuses to replace it."""
+    """Make `target` behave as a workbook open in Excel: Windows refuses to move or replace it
+    (and the pipeline's retries, for a file held only for a moment, are not waited for)."""
     import os
 
     from pipeline import safe
@@ -76,8 +77,9 @@ def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
     real_replace = os.replace
 
     def refuse(src, dst):
-        if Path(dst) == target:
-            raise PermissionError(13, "The process cannot access the file", str(dst))
+        if target in (Path(src), Path(dst)):
+            raise PermissionError(13, "The process cannot access the file", str(target))
         return real_replace(src, dst)
 
     monkeypatch.setattr(safe.os, "replace", refuse)
+    monkeypatch.setattr(safe, "RETRY_DELAYS", (0,))
