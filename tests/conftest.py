@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +13,7 @@ import openpyxl
 import pytest
 
 from pipeline.contract import Contract, load_contract
+from pipeline.demo import write_demo_inputs
 from pipeline.quality import import_great_expectations
 from pipeline.run import CheckedInputs, check_inputs
 
@@ -34,6 +39,21 @@ def realdata() -> Path:
 @pytest.fixture(scope="session")
 def contract() -> Contract:
     return load_contract(ROOT / "schemas" / "sources.yaml")
+
+
+@functools.cache
+def _demo_inputs() -> Path:
+    """The demo inputs, written once per test session (writing them takes about a second)."""
+    folder = Path(tempfile.mkdtemp(prefix="ce-demo-inputs-"))
+    atexit.register(shutil.rmtree, folder, True)
+    write_demo_inputs(folder)
+    return folder
+
+
+def copy_demo_inputs(folder: Path) -> Path:
+    """A fresh copy of the demo inputs in `folder`, for a test to change as it likes."""
+    shutil.copytree(_demo_inputs(), folder, dirs_exist_ok=True)
+    return folder
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[str]] | None = None,

@@ -13,13 +13,12 @@ import pytest
 from pipeline.cli import main
 from pipeline.contract import load_contract
 from pipeline.coverage import cover, coverage_problems
-from pipeline.demo import write_demo_inputs
 from pipeline.measures import compute_measures
 from pipeline.period import find_period
 from pipeline.quarters import columns_for, parse_label
 from pipeline.run import present_columns
 from pipeline.templates import write_templates
-from tests.conftest import ROOT, TODAY, check, messages, write_xlsx
+from tests.conftest import ROOT, TODAY, check, copy_demo_inputs, messages, write_xlsx
 from tests.test_measures import CATALOGUE, typed
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
@@ -32,7 +31,7 @@ POLICE = "SYP child exploitation data Q2 2025-26.xlsx"
 @pytest.fixture(scope="module")
 def demo_inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     return folder
 
 

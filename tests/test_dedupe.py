@@ -11,9 +11,8 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.demo import write_demo_inputs
 from pipeline.quarters import parse_label
-from tests.conftest import TODAY, check, messages, write_xlsx
+from tests.conftest import TODAY, check, copy_demo_inputs, messages, write_xlsx
 
 Q3 = parse_label("Q3 2024/25")
 PERIOD = ["Period covered: 01/10/2024 to 31/12/2024"]
@@ -25,7 +24,7 @@ CRIMES = ["Crime reference", "Date recorded", "Exploitation type", "Outcome type
 @pytest.fixture(scope="module")
 def demo_inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     return folder
 
 

@@ -20,11 +20,10 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.config import ConfigError, load_model
-from pipeline.demo import write_demo_inputs
 from pipeline.package import InputLimits, TooLarge, check_package
 from pipeline.paths import LONGEST_BELOW_OUTPUTS
 from pipeline.settings import Settings
-from tests.conftest import ROOT, TODAY
+from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
 T = TODAY.isoformat()
 GB = 1 << 30
@@ -145,7 +144,7 @@ def test_limits_and_windows_device_names_are_checked_in_settings_yaml(tmp_path):
 def hostile(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """The demo inputs with every hostile file beside them, and the words each must draw."""
     folder = tmp_path_factory.mktemp("hostile") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     expected = {}
     package(folder / "far cell.xlsx", "", '<row r="1">' + cell("A1", "Child reference") + '</row><row r="1048576">'
             + cell("XFD1048576", "oops") + "</row>")
@@ -217,7 +216,7 @@ def test_no_hostile_file_takes_the_run_past_1_gb(refused):
 @pytest.fixture
 def project(tmp_path) -> Path:
     home = tmp_path / "CE scorecard"
-    write_demo_inputs(home / "inputs")
+    copy_demo_inputs(home / "inputs")
     return home
 
 
@@ -288,7 +287,7 @@ def killed(tmp_path_factory) -> dict[str, tuple[Path, subprocess.CompletedProces
     if os.name != "posix":
         pytest.skip("SIGKILL is POSIX")
     demo = tmp_path_factory.mktemp("killed-demo") / "inputs"
-    write_demo_inputs(demo)
+    copy_demo_inputs(demo)
     runs = {}
     for moment in MOMENTS:
         home = tmp_path_factory.mktemp(f"killed-{moment}") / "CE scorecard"

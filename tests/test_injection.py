@@ -9,8 +9,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.contract import load_contract
-from pipeline.demo import write_demo_inputs
-from tests.conftest import ROOT, TODAY
+from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
 FREE_TEXT = [(t, c) for t, table in CONTRACT.tables.items() for c, col in table.columns.items() if col.free_text]
@@ -55,7 +54,7 @@ def _row_in_reporting_quarter(sheet, head_row: int, table: str) -> int:
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory) -> tuple[Path, dict[tuple[str, str], str]]:
     folder = tmp_path_factory.mktemp("inj") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     planted = {}
     for i, (table, column) in enumerate(FREE_TEXT):
         spec = CONTRACT.tables[table]
@@ -106,7 +105,7 @@ def test_the_shown_free_text_arrives_as_text(injected):
 
 def test_a_bad_value_starting_with_equals_is_text_in_the_error_report(tmp_path):
     folder = tmp_path / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     path, sheet_name, head_row, col = _find(folder, "Risk level", "Risk assessments")
     book = openpyxl.load_workbook(path)
     cell = book[sheet_name].cell(head_row + 1, col)

@@ -11,8 +11,7 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.demo import write_demo_inputs
-from tests.conftest import ROOT, TODAY, check, realdata
+from tests.conftest import ROOT, TODAY, check, copy_demo_inputs, realdata
 
 PYTHON = [sys.executable, "-m", "pipeline"]
 
@@ -20,7 +19,7 @@ PYTHON = [sys.executable, "-m", "pipeline"]
 @pytest.fixture(scope="module")
 def demo_inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     return folder
 
 

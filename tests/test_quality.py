@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from pipeline.config import ConfigError
-from pipeline.demo import write_demo_inputs
 from pipeline.history import load_history, merge_history
 from pipeline.measures import compute_measures
 from pipeline.paths import Paths
@@ -29,6 +28,7 @@ from pipeline.rate import rate_measures
 from pipeline.run import check_inputs, present_columns
 from pipeline.scorecard import assemble
 from pipeline.settings import load_config
+from tests.conftest import copy_demo_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "schemas" / "expectations.yaml"
@@ -65,7 +65,7 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     """The demo inputs taken through the real stages, as a run would, up to the scorecard."""
     base = tmp_path_factory.mktemp("quality")
-    write_demo_inputs(base / "in")
+    copy_demo_inputs(base / "in")
     paths = Paths.resolve(None, base / "in", base / "out")
     cfg = load_config(paths)
     ins = check_inputs(paths.inputs, cfg.contract, TODAY)

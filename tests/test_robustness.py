@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from pipeline.demo import write_demo_inputs
-from tests.conftest import ROOT, TODAY, realdata, write_xlsx
+from tests.conftest import ROOT, TODAY, copy_demo_inputs, realdata, write_xlsx
 
 RISK_HEAD = ["Child reference", "Assessment date", "Exploitation type", "Risk level"]
 BIG_ROWS = 200_000
@@ -45,7 +44,7 @@ def _encrypted(path: Path, plain: Path) -> None:
 def corpus(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """The demo inputs plus every broken file; each broken file's expected words."""
     folder = tmp_path_factory.mktemp("corpus") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     expected: dict[str, str] = {}
     for path in sorted((realdata() / "messy").iterdir()):
         shutil.copy(path, folder / path.name)

@@ -13,10 +13,9 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.demo import write_demo_inputs
 from pipeline.safe import RunLock
 from pipeline.schedule import schtasks_command
-from tests.conftest import ROOT, TODAY, open_in_excel
+from tests.conftest import ROOT, TODAY, copy_demo_inputs, open_in_excel
 
 T = TODAY.isoformat()
 
@@ -24,7 +23,7 @@ T = TODAY.isoformat()
 @pytest.fixture(scope="module")
 def demo_inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "inputs"
-    write_demo_inputs(folder)
+    copy_demo_inputs(folder)
     return folder
 
 

@@ -22,12 +22,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.demo import write_demo_inputs
 from pipeline.paths import Paths
 from pipeline.run import build_scorecard
 from pipeline.settings import load_config
 from pipeline.workbook import workbook_path, write_workbook
-from tests.conftest import ROOT, open_in_excel
+from tests.conftest import ROOT, copy_demo_inputs, open_in_excel
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
 
@@ -56,7 +55,7 @@ class Demo:
 def demo(tmp_path_factory) -> Demo:
     inputs = tmp_path_factory.mktemp("inputs")
     outputs = tmp_path_factory.mktemp("outputs")
-    write_demo_inputs(inputs)
+    copy_demo_inputs(inputs)
     paths = Paths.resolve(ROOT, inputs, outputs)
     outcome = build_scorecard(paths, load_config(paths), PRODUCED, TODAY, demo=True)
     assert outcome.workbook is not None and not outcome.locked
