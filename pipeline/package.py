@@ -110,28 +110,47 @@ def _check_index(infos: list[zipfile.ZipInfo], named: dict[str, str], limits: In
 
 def _check_part(package: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | None, limits: InputLimits) -> None:
     """Unzip the part in blocks (never whole). For a sheet, take the used range it states in its
-    <dimension>; where it states none, find the furthest cell reference and count the values."""
+    <dimension>, and make sure no cell lies beyond it (a cheap search for a longer column name,
+    and the last row of each block, as cells come row by row); where it states none, find the
+    furthest cell reference and count the values."""
     values = rows = columns = 0
     declared = False
+    wider: re.Pattern[bytes] | None = None  # a cell reference with more column letters than the range's last
     tail = b""
     with package.open(info) as handle:  # stops at the stated size and checks the CRC at the end
         for n, block in enumerate(iter(lambda: handle.read(_BLOCK), b"")):
-            if sheet is None or declared:
+            if sheet is None:
                 continue
             if n == 0 and (found := _DIMENSION.search(block, 0, 4096)) and found.group(3):
                 # a range like A1:D500; a lone 'A1' is what streaming writers put, so it says nothing
                 declared, rows, columns = True, int(found.group(4)), column_number(found.group(3))
                 _check_cells(sheet, rows, columns, rows * columns, limits)
-                continue
-            values += block.count(b"v>") + block.count(b"is>")  # <v>...</v>, <is>...</is>, with any prefix
+                wider = re.compile(rb'\sr="[A-Z]{%d,3}\d' % (len(found.group(3)) + 1))
             text = tail + block
             cut = max(text.rfind(b"<"), 0)
-            for letters, number in _REF.findall(text, 0, cut):
-                rows = max(rows, int(number))
-                columns = max(columns, column_number(letters) if letters else 0)
+            if declared:
+                last = _REF.search(text, text.rfind(b' r="', 0, cut) if b' r="' in text else 0, cut)
+                beyond = (last is not None and int(last.group(2)) > rows) or wider.search(text, 0, cut) is not None
+                if beyond:  # the sheet understates its range: find how far it really goes
+                    found_rows, found_columns = _furthest(text, cut)
+                    _check_cells(sheet, max(rows, found_rows), max(columns, found_columns),
+                                 max(rows, found_rows) * max(columns, found_columns), limits)
+            else:
+                values += block.count(b"v>") + block.count(b"is>")  # <v>...</v>, <is>...</is>, with any prefix
+                found_rows, found_columns = _furthest(text, cut)
+                rows, columns = max(rows, found_rows), max(columns, found_columns)
             tail = text[cut:]
     if sheet is not None and not declared:
         _check_cells(sheet, rows, columns, max(values // 2, rows * max(columns, 1)), limits)
+
+
+def _furthest(text: bytes, end: int) -> tuple[int, int]:
+    """The furthest row and column any cell reference in the text names."""
+    rows = columns = 0
+    for letters, number in _REF.findall(text, 0, end):
+        rows = max(rows, int(number))
+        columns = max(columns, column_number(letters) if letters else 0)
+    return rows, columns
 
 
 def _check_cells(sheet: str, rows: int, columns: int, cells: int, limits: InputLimits) -> None:

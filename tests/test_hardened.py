@@ -104,6 +104,13 @@ def test_a_far_cell_a_bogus_dimension_and_odd_packing_are_refused_before_reading
                              + cell("XFD1048576", "y") + "</row>"), "reaches cell XFD1048576"),
         "bogus dimension": (package(tmp_path / "b.xlsx", '<dimension ref="A1:XFD1048576"/>',
                                     '<row r="1">' + cell("A1", "x") + "</row>"), "reaches cell XFD1048576"),
+        # a range that says less than the sheet holds: the cells themselves are looked at too
+        "understated dimension": (package(tmp_path / "u.xlsx", '<dimension ref="A1:B2"/>',
+                                          '<row r="1">' + cell("A1", "x") + '</row><row r="1048576">'
+                                          + cell("XFD1048576", "y") + "</row>"), "reaches cell XFD1048576"),
+        "understated rows": (package(tmp_path / "r.xlsx", '<dimension ref="A1:Z2"/>',
+                                     '<row r="1">' + cell("A1", "x") + '</row><row r="900000">'
+                                     + cell("Z900000", "y") + "</row>"), "reaches cell Z900000"),
         "bzip2": (package(tmp_path / "c.xlsx", "", '<row r="1">' + cell("A1", "x") + "</row>", zipfile.ZIP_BZIP2),
                   "packed in a way Excel does not use"),
     }
