@@ -6,7 +6,7 @@
 
 For each size it generates (once; cached under benchmarks/.data/, which git ignores) a full
 set of agency returns scaled up from the demo data, written in exactly the layout of
-`pipeline.demo.write_demo_inputs`, then measures, each in a fresh process:
+`pipeline.tools.demo.write_demo_inputs`, then measures, each in a fresh process:
 
 - the pipeline, end to end: `python -m pipeline --inputs DIR --outputs TMP --quarter ... --quiet`
   (wall time, peak memory, and the seconds per stage the run records in last-run.json);
@@ -78,7 +78,7 @@ def scaled_tables(total_rows: int):
     import numpy as np
     import pandas as pd
 
-    from pipeline import demo
+    from pipeline.tools import demo
 
     base = demo.demo_tables()
     fixed = sum(len(frame) for name, frame in base.items() if name not in SCALED)
@@ -117,7 +117,7 @@ def _copy(name: str, frame, k: int):
 def _fast_workbook_class():
     """The demo's workbook writer, streaming (constant_memory) and writing whole columns at a time.
 
-    The cells are what `pipeline.demo._write_cell` writes (dates as date-formatted serial
+    The cells are what `pipeline.tools.demo._write_cell` writes (dates as date-formatted serial
     numbers, exactly what xlsxwriter's write_datetime stores), so the files differ only in
     holding their strings inline, as any streamed xlsx does.
     """
@@ -125,7 +125,7 @@ def _fast_workbook_class():
     import pandas as pd
     import xlsxwriter
 
-    from pipeline import demo
+    from pipeline.tools import demo
 
     class FastWorkbook(demo._Workbook):
         def __init__(self, path: Path, title: str) -> None:
@@ -193,7 +193,7 @@ def ensure_inputs(total_rows: int) -> tuple[Path, dict]:
         shutil.rmtree(folder)
     print(f"Generating inputs for {total_rows:,} rows in {folder} (cached for later runs) ...", flush=True)
     started = time.perf_counter()
-    from pipeline import demo
+    from pipeline.tools import demo
 
     tables = scaled_tables(total_rows)
     saved = demo.demo_tables, demo._Workbook
@@ -633,12 +633,12 @@ def render(results: list[SizeResult], help_samples: list[Sample], args: argparse
         *[line for r in results for line in (*breakdown(r, {**args.imports, "worker": args.worker}), "")],
         "## Method",
         "",
-        "- Inputs: `pipeline.demo.demo_tables()` scaled up. The record-level tables (police intelligence and crimes,",
+        "- Inputs: `pipeline.tools.demo.demo_tables()` scaled up. The record-level tables (police intelligence and crimes,",
         "  Evolve risk assessments, audits and feedback, CSC referrals, strategy meetings, CP plans and missing",
         "  episodes, Annex A lists) are repeated with distinct child references, Annex A IDs and police/CSC",
         "  references, keeping their dates (so the rows spread over the same eight quarters); monthly returns, the",
         "  partnership's logs, the work plan and the commentary keep their size. The files are written in the",
-        "  layout of `pipeline.demo.write_demo_inputs` (same names, sheets, title rows, totals row, cp1252 CSV),",
+        "  layout of `pipeline.tools.demo.write_demo_inputs` (same names, sheets, title rows, totals row, cp1252 CSV),",
         "  streamed by xlsxwriter (`constant_memory`, so strings are stored inline). Annex A List 2 grows with",
         "  the other record tables while the monthly Early Help counts do not, so each run warns that the two",
         "  disagree (four warnings: exit code 3, as a real run with warnings). Rows per table:",
@@ -733,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
     args.imports = {"pandas + pandera": import_seconds(["pandas", "pandera.pandas"]),
                     "great_expectations, after those": import_seconds(["great_expectations"],
                                                                       after=["pandas", "pandera.pandas"])}
-    worker = subprocess.run([sys.executable, "-c", "import pipeline.quality as q; print(hasattr(q, 'Checker'))"],
+    worker = subprocess.run([sys.executable, "-c", "import pipeline.stages.quality as q; print(hasattr(q, 'Checker'))"],
                             cwd=REPO, capture_output=True, text=True).stdout.strip()
     args.worker = worker == "True"
     ge_note = ""

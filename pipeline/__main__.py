@@ -3,7 +3,7 @@ import sys
 
 from pipeline.cli import main
 
-if __name__ == "__main__":  # a worker process (pipeline.quality) must not run the command again
+if __name__ == "__main__":  # a worker process (pipeline.stages.quality) must not run the command again
     try:
         sys.exit(main())
     except BrokenPipeError:  # the output was piped into a program that stopped reading (| more, | head)

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.checker = None
     if args.command == "run":  # start importing great-expectations now, beside the rest of the run
-        from pipeline.checker import Checker
+        from pipeline.stages.checker import Checker
 
         args.checker = Checker()
     try:
@@ -122,13 +122,13 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as exc:
             parser.error(f"argument --quarter: {exc}")
     _words(parser, args)
-    from pipeline.config import ConfigError
+    from pipeline.config.loading import ConfigError
     from pipeline.console import Console
-    from pipeline.faults import describe
     from pipeline.paths import Paths, not_a_project, path_too_long
     from pipeline.run import NothingToReport
-    from pipeline.runlog import RunRecord, close_log, open_log, start_run
-    from pipeline.safe import OutputLocked, RunInProgress, RunLock
+    from pipeline.writing.faults import describe
+    from pipeline.writing.runlog import RunRecord, close_log, open_log, start_run
+    from pipeline.writing.safe import OutputLocked, RunInProgress, RunLock
 
     console = Console(args.quiet, args.verbose)
     paths = Paths.resolve(args.home, args.inputs, args.outputs)
@@ -204,7 +204,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _finish(paths, record, log) -> None:
-    from pipeline.runlog import write_last_run
+    from pipeline.writing.runlog import write_last_run
 
     try:
         write_last_run(paths.outputs, record)
@@ -214,12 +214,12 @@ def _finish(paths, record, log) -> None:
 
 def _tool_command(args: argparse.Namespace, paths, console) -> int:
     if args.command == "schedule":
-        from pipeline.schedule import instructions
+        from pipeline.tools.schedule import instructions
 
         print(instructions(paths.home))
         return EXIT_OK
-    from pipeline.contract import load_contract
-    from pipeline.templates import write_templates
+    from pipeline.config.contract import load_contract
+    from pipeline.tools.templates import write_templates
 
     folder = (args.folder or paths.outputs / "templates").resolve()
     written = write_templates(folder, load_contract(paths.schema("sources.yaml")))
@@ -233,10 +233,10 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
 
 def _explain(args: argparse.Namespace, paths, config, console, record, today: date, progress) -> int:
     """The rows behind one figure, from the inputs (and history, for quarters they no longer cover)."""
-    from pipeline.explain import explain_lines
-    from pipeline.faults import check_history, history_errors
     from pipeline.quarters import label
     from pipeline.run import HISTORY_FILE, check_inputs, compute_figures
+    from pipeline.tools.explain import explain_lines
+    from pipeline.writing.faults import check_history, history_errors
 
     if args.ref not in config.catalogue.refs:
         console.problem(f"There is no measure '{args.ref}' on the scorecard. Refs are: {', '.join(config.catalogue.refs)}.")
@@ -261,16 +261,16 @@ def _explain(args: argparse.Namespace, paths, config, console, record, today: da
 
 def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
     from pipeline import problems as pr
+    from pipeline.config.settings import load_config
     from pipeline.paths import Paths
-    from pipeline.quality import failed_count
     from pipeline.quarters import label
-    from pipeline.report import write_error_report
     from pipeline.run import build_scorecard, check_inputs
-    from pipeline.settings import load_config
+    from pipeline.stages.quality import failed_count
+    from pipeline.workbook.error_report import write_error_report
 
     config = load_config(paths)
     if args.demo:
-        from pipeline.demo import write_demo_inputs
+        from pipeline.tools.demo import write_demo_inputs
 
         demo_inputs = paths.outputs / "demo-inputs"
         write_demo_inputs(demo_inputs)

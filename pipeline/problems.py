@@ -8,7 +8,6 @@ They travel as a DataFrame with the columns below; `locate` turns cell-level fin
 from __future__ import annotations
 
 import textwrap
-
 from collections.abc import Iterable, Mapping
 from typing import Literal
 

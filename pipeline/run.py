@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline import problems as pr
-from pipeline.contract import Contract
-from pipeline.coverage import Coverage, cover
-from pipeline.dedupe import drop_repeats
-from pipeline.discover import InputFile, discover_files
-from pipeline.package import InputLimits
+from pipeline.config.contract import Contract
+from pipeline.config.settings import Config
 from pipeline.paths import Paths
-from pipeline.read import Staged, read_sources
-from pipeline.settings import Config
-from pipeline.validate import Checked, check_sources
+from pipeline.stages.coverage import Coverage, cover
+from pipeline.stages.dedupe import drop_repeats
+from pipeline.stages.discover import InputFile, discover_files
+from pipeline.stages.package import InputLimits
+from pipeline.stages.read import Staged, read_sources
+from pipeline.stages.validate import Checked, check_sources
 
 if TYPE_CHECKING:
-    from pipeline.history import Merged
-    from pipeline.measures import Results
+    from pipeline.stages.history import Merged
+    from pipeline.stages.measures import Results
 
 HISTORY_FILE = "history.sqlite"
 
@@ -231,11 +231,11 @@ class Figures:
 def compute_figures(inputs: CheckedInputs, config: Config, history_db: Path, quarter: pd.Period | None,
                     today: date) -> Figures:
     """Every measure from the checked rows, the reporting quarter, and history joined in."""
-    from pipeline.coverage import coverage_problems
     from pipeline.quarters import columns_for
-    from pipeline.history import load_history, load_lineage, merge_history
-    from pipeline.lineage import trace
-    from pipeline.measures import compute_measures
+    from pipeline.stages.coverage import coverage_problems
+    from pipeline.stages.history import load_history, load_lineage, merge_history
+    from pipeline.stages.lineage import trace
+    from pipeline.stages.measures import compute_measures
 
     files = {loc.loc: loc.file for loc in inputs.staged.locations}
     results = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
@@ -253,7 +253,7 @@ def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:
     from the inputs (no work plan, quotes, commentary, file names or problem records)."""
     from dataclasses import replace
 
-    from pipeline.privacy import publishable
+    from pipeline.stages.privacy import publishable
 
     return replace(data, scorecard=publishable(data.scorecard, data.figures, data.quarters, catalogue),
                    actions=pd.DataFrame(), feedback=data.feedback.iloc[0:0], problems=data.problems.iloc[0:0],
@@ -264,7 +264,7 @@ def publishable_data(data: ScorecardData, catalogue) -> ScorecardData:
 def qa_record_folder(outputs: Path, quarter: pd.Period, when: datetime, demo: bool = False) -> Path:
     """Where great-expectations' Data Docs for a run go: one folder per run, beside the archive."""
     from pipeline.quarters import file_label
-    from pipeline.safe import unused_folder
+    from pipeline.writing.safe import unused_folder
 
     return unused_folder(outputs / "qa record" / (file_label(quarter) + (" (DEMO)" if demo else ""))
                          / f"{when:%Y-%m-%d %H%M%S}")
@@ -279,7 +279,7 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
     The workbook, the input archive and the history are staged and moved into place together
     only when all of them are written, so a run that fails changes none of them.
     """
-    from pipeline.checker import Checker
+    from pipeline.stages.checker import Checker
 
     checker = checker or Checker()  # great-expectations is imported in a worker while the inputs are read
     try:
@@ -291,18 +291,18 @@ def build_scorecard(paths: Paths, config: Config, when: datetime, today: date, q
 def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: pd.Period | None,
            allow_errors: bool, demo: bool, progress: Callable[[str], None] | None, publish: bool,
            checker) -> Outcome:
-    from pipeline.archive import archive_folder, fill_archive
-    from pipeline.faults import check_history, history_errors
-    from pipeline.history import save_history
-    from pipeline.privacy import feedback_quotes
-    from pipeline.report import lineage_path, write_lineage
-    from pipeline.quality import expectation_problems
+    from pipeline.config.settings import schema_files
     from pipeline.quarters import columns_for, last_day
-    from pipeline.rate import rate_actions, rate_measures
-    from pipeline.safe import Staged
-    from pipeline.scorecard import assemble
-    from pipeline.settings import schema_files
-    from pipeline.workbook import publishable_path, workbook_path, write_workbook
+    from pipeline.stages.history import save_history
+    from pipeline.stages.privacy import feedback_quotes
+    from pipeline.stages.quality import expectation_problems
+    from pipeline.stages.rate import rate_actions, rate_measures
+    from pipeline.stages.scorecard import assemble
+    from pipeline.workbook.book import publishable_path, workbook_path, write_workbook
+    from pipeline.workbook.error_report import lineage_path, write_lineage
+    from pipeline.writing.archive import archive_folder, fill_archive
+    from pipeline.writing.faults import check_history, history_errors
+    from pipeline.writing.safe import Staged
 
     contract, catalogue = config.contract, config.catalogue
     inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}},

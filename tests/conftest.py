@@ -12,14 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.contract import Contract, load_contract
-from pipeline.demo import write_demo_inputs
-from pipeline.quality import import_great_expectations
+from pipeline.config.contract import Contract, load_contract
 from pipeline.run import CheckedInputs, check_inputs
+from pipeline.stages.quality import import_great_expectations
+from pipeline.tools.demo import write_demo_inputs
 
 # great-expectations is imported once for the whole session, so that runs built in this process
 # check their figures here rather than each starting a worker that imports it again (see
-# pipeline.quality.Checker; runs started as commands still use the worker).
+# pipeline.stages.quality.Checker; runs started as commands still use the worker).
 import_great_expectations()
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
     (and the pipeline's retries, for a file held only for a moment, are not waited for)."""
     import os
 
-    from pipeline import safe
+    from pipeline.writing import safe
 
     real_replace = os.replace
 

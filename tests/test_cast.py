@@ -5,8 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.cast import clean_text, parse_codes, parse_dates, parse_integers, parse_number_in_text, parse_quarters, parse_yesno
-from pipeline.contract import Column
+from pipeline.config.contract import Column
+from pipeline.stages.cast import (
+    clean_text,
+    parse_codes,
+    parse_dates,
+    parse_integers,
+    parse_number_in_text,
+    parse_quarters,
+    parse_yesno,
+)
 
 DATES = [
     ("2024-10-03 00:00:00", "2024-10-03"),  # a real Excel date cell

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalogue import load_catalogue
-from pipeline.config import ConfigError
-from pipeline.contract import load_contract
+from pipeline.config.catalogue import load_catalogue
+from pipeline.config.contract import load_contract
+from pipeline.config.loading import ConfigError
 from tests.conftest import ROOT
 
 # Every Ref in KPI_CATALOGUE.md, in its order.

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.contract import load_contract
-from pipeline.coverage import cover, coverage_problems
-from pipeline.measures import compute_measures
-from pipeline.period import find_period
+from pipeline.config.contract import load_contract
 from pipeline.quarters import columns_for, parse_label
 from pipeline.run import present_columns
-from pipeline.templates import write_templates
+from pipeline.stages.coverage import cover, coverage_problems
+from pipeline.stages.measures import compute_measures
+from pipeline.stages.period import find_period
+from pipeline.tools.templates import write_templates
 from tests.conftest import ROOT, TODAY, check, copy_demo_inputs, messages, write_xlsx
 from tests.test_measures import CATALOGUE, typed
 

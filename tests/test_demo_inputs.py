@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.contract import Column, Contract, Table
-from pipeline.demo import write_demo_inputs
+from pipeline.config.contract import Column, Contract, Table
+from pipeline.tools.demo import write_demo_inputs
 from tests.conftest import realdata
 
 PERIOD_START = datetime(2023, 10, 1)

@@ -19,10 +19,10 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import ConfigError, load_model
-from pipeline.package import InputLimits, TooLarge, check_package
+from pipeline.config.loading import ConfigError, load_model
+from pipeline.config.settings import Settings
 from pipeline.paths import LONGEST_BELOW_OUTPUTS
-from pipeline.settings import Settings
+from pipeline.stages.package import InputLimits, TooLarge, check_package
 from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
 T = TODAY.isoformat()
@@ -249,7 +249,7 @@ def test_cp1252_console_and_escape_sequences_in_cells(project):
 
 KILLER = """
 import os, signal, sys
-import pipeline.read, pipeline.runlog, pipeline.safe
+import pipeline.stages.read, pipeline.writing.runlog, pipeline.writing.safe
 
 moment = sys.argv[1]
 
@@ -257,26 +257,26 @@ def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 if moment == "reading":
-    pipeline.read.read_file = die
+    pipeline.stages.read.read_file = die
 elif moment == "checking":  # the checks' worker is sent its job, and the run dies before the answer
-    import pipeline.checker
+    import pipeline.stages.checker
     def send_then_die(self, *args, docs_dir=None):
         self._conn.send((*args, docs_dir))
         die()
-    pipeline.checker.Checker.check = send_then_die
+    pipeline.stages.checker.Checker.check = send_then_die
 elif moment == "staged":
-    pipeline.safe.Staged.commit = die
+    pipeline.writing.safe.Staged.commit = die
 elif moment == "moving":
-    place, moves = pipeline.safe._place, []
+    place, moves = pipeline.writing.safe._place, []
     def after_two(*args):
         if len(moves) == 2:
             die()
         moves.append(args)
         return place(*args)
-    pipeline.safe._place = after_two
+    pipeline.writing.safe._place = after_two
 elif moment == "committed":
-    write = pipeline.runlog.write_last_run
-    pipeline.runlog.write_last_run = lambda outputs, record: die() if record.status != "running" else write(outputs, record)
+    write = pipeline.writing.runlog.write_last_run
+    pipeline.writing.runlog.write_last_run = lambda outputs, record: die() if record.status != "running" else write(outputs, record)
 
 from pipeline.cli import main
 sys.exit(main(sys.argv[2:]))
@@ -380,7 +380,7 @@ def _changed_inputs(home: Path) -> None:
 
 
 def test_a_transient_permission_error_is_retried_not_taken_for_excel(project, monkeypatch):
-    from pipeline import safe
+    from pipeline.writing import safe
 
     real, refusals = os.replace, []
 
@@ -399,7 +399,7 @@ def test_a_transient_permission_error_is_retried_not_taken_for_excel(project, mo
 
 
 def test_a_history_held_by_another_program_at_commit_puts_everything_back(project, monkeypatch, capsys):
-    from pipeline import safe
+    from pipeline.writing import safe
 
     before = _built(project)
     _changed_inputs(project)
@@ -422,7 +422,7 @@ def test_a_history_held_by_another_program_at_commit_puts_everything_back(projec
 def test_a_full_disk_is_one_clear_line_and_earlier_files_stay(project, monkeypatch, capsys):
     import errno
 
-    import pipeline.archive
+    import pipeline.writing.archive
 
     before = _built(project)
     _changed_inputs(project)
@@ -430,7 +430,7 @@ def test_a_full_disk_is_one_clear_line_and_earlier_files_stay(project, monkeypat
     def no_space(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipeline.archive.shutil, "copy2", no_space)
+    monkeypatch.setattr(pipeline.writing.archive.shutil, "copy2", no_space)
     assert main(["--home", str(project), "--today", T]) == 7
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "There is no room left to write to" in err and "Free some space" in err

@@ -8,9 +8,9 @@ from contextlib import closing
 import pandas as pd
 import pytest
 
-from pipeline import history
-from pipeline.history import load_history, merge_history, save_history
 from pipeline.quarters import parse_label
+from pipeline.stages import history
+from pipeline.stages.history import load_history, merge_history, save_history
 
 Q1, Q2, Q3 = (parse_label(x) for x in ("Q1 2025/26", "Q2 2025/26", "Q3 2025/26"))
 HASHES = {"police.xlsx": "a" * 64, "police v2.xlsx": "b" * 64}

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from pipeline.cli import main
-from pipeline.contract import load_contract
+from pipeline.config.contract import load_contract
 from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")

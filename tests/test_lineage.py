@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.catalogue import load_catalogue
 from pipeline.cli import main
-from pipeline.contract import load_contract
-from pipeline.lineage import expand_ranges, row_ranges, summarise
+from pipeline.config.catalogue import load_catalogue
+from pipeline.config.contract import load_contract
+from pipeline.stages.lineage import expand_ranges, row_ranges, summarise
 from tests.conftest import ROOT, TODAY
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.cast import DTYPES
-from pipeline.catalogue import load_catalogue
-from pipeline.contract import load_contract
-from pipeline.measures import compute_measures
+from pipeline.config.catalogue import load_catalogue
+from pipeline.config.contract import load_contract
 from pipeline.quarters import parse_label
+from pipeline.stages.cast import DTYPES
+from pipeline.stages.measures import compute_measures
 from tests.conftest import ROOT
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
@@ -209,8 +209,8 @@ def _eh_and_annex(eh_months: dict[str, int], annex: dict[str, int]):
 
 
 def test_a_stand_in_figure_is_marked_named_and_compared_like_with_like():
-    from pipeline.rate import rate_measures
-    from pipeline.scorecard import assemble
+    from pipeline.stages.rate import rate_measures
+    from pipeline.stages.scorecard import assemble
 
     # The Early Help return covers Q3 and Q4 2024/25; Annex A covers Q3 2024/25 to Q1 2025/26.
     frames = _eh_and_annex({"2024-10-01": 3, "2024-11-01": 3, "2024-12-01": 3, "2025-01-01": 2, "2025-02-01": 2,
@@ -231,8 +231,8 @@ def test_a_stand_in_figure_is_marked_named_and_compared_like_with_like():
 
 
 def test_figures_are_rounded_half_away_from_zero_as_excel_does():
-    from pipeline.rate import rate_measures
-    from pipeline.scorecard import assemble
+    from pipeline.stages.rate import rate_measures
+    from pipeline.stages.scorecard import assemble
 
     audits = typed("evolve_audits", [{"audit_date": D("2024-10-01"), "child_ref": f"C{i}", "grade": g}
                                      for i, g in enumerate(["Good"] * 13 + ["Inadequate"] * 3)])
@@ -277,7 +277,7 @@ def test_definitions_that_can_be_read_two_ways_are_settings():
 
 
 def test_a_long_breakdown_adds_up_with_an_other_line():
-    from pipeline.measures import breakdown_text
+    from pipeline.stages.measures import breakdown_text
 
     sizes = pd.Series({f"Agency {c}": n for c, n in zip("ABCDEFGHIJKL", [40, 30, 20, 10, 9, 8, 7, 6, 5, 4, 3, 2])})
     text = breakdown_text(sizes, limit=10)

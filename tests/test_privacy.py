@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from pipeline import problems as pr
-from pipeline.catalogue import load_catalogue
-from pipeline.contract import load_contract
-from pipeline.privacy import _published_text, feedback_quotes, publishable, redact
+from pipeline.config.catalogue import load_catalogue
+from pipeline.config.contract import load_contract
 from pipeline.quarters import parse_label
+from pipeline.stages.privacy import _published_text, feedback_quotes, publishable, redact
 from tests.conftest import ROOT
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")

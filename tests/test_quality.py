@@ -4,7 +4,6 @@ implausible figure with its measure and quarter, write Data Docs, and stay quiet
 from __future__ import annotations
 
 import json
-
 import logging
 import os
 import socket
@@ -17,17 +16,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import ConfigError
-from pipeline.history import load_history, merge_history
-from pipeline.measures import compute_measures
+from pipeline.config.loading import ConfigError
+from pipeline.config.settings import load_config
 from pipeline.paths import Paths
-from pipeline.checker import Checker
-from pipeline.quality import COLUMNS, _raised, check_expectations, load_suite
 from pipeline.quarters import columns_for, label, parse_label
-from pipeline.rate import rate_measures
 from pipeline.run import check_inputs, present_columns
-from pipeline.scorecard import assemble
-from pipeline.settings import load_config
+from pipeline.stages.checker import Checker
+from pipeline.stages.history import load_history, merge_history
+from pipeline.stages.measures import compute_measures
+from pipeline.stages.quality import COLUMNS, _raised, check_expectations, load_suite
+from pipeline.stages.rate import rate_measures
+from pipeline.stages.scorecard import assemble
 from tests.conftest import copy_demo_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,7 +177,7 @@ def test_fresh_process_prints_nothing_and_import_is_lazy(demo: Demo, tmp_path: P
 import sys
 from pathlib import Path
 import pandas as pd
-from pipeline.quality import check_expectations
+from pipeline.stages.quality import check_expectations
 from pipeline.quarters import columns_for, parse_label
 assert "great_expectations" not in sys.modules, "imported too early"
 folder = Path({str(frames)!r})

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.catalogue import load_catalogue
-from pipeline.contract import load_contract
+from pipeline.config.catalogue import load_catalogue
+from pipeline.config.contract import load_contract
 from pipeline.quarters import parse_label
-from pipeline.rate import rate_actions, rate_measures
+from pipeline.stages.rate import rate_actions, rate_measures
 from tests.conftest import ROOT
 
 CATALOGUE = load_catalogue(ROOT / "schemas" / "kpis.yaml", load_contract(ROOT / "schemas" / "sources.yaml"))

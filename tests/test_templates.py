@@ -11,8 +11,8 @@ from openpyxl.utils import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.contract import Contract, load_contract
-from pipeline.templates import write_templates
+from pipeline.config.contract import Contract, load_contract
+from pipeline.tools.templates import write_templates
 
 CONTRACT_PATH = Path(__file__).resolve().parents[1] / "schemas" / "sources.yaml"
 EXCEL_EPOCH = date(1899, 12, 30)

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipeline.contract import Contract, load_contract
-from pipeline.validate import check_table
+from pipeline.config.contract import Contract, load_contract
+from pipeline.stages.validate import check_table
 from tests.conftest import ROOT, TODAY
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
@@ -134,7 +134,7 @@ def test_every_count_column_has_an_upper_bound_and_a_value_beyond_it_names_its_c
 
 
 def test_a_count_column_without_a_bound_is_refused_in_the_contract(tmp_path):
-    from pipeline.config import ConfigError
+    from pipeline.config.loading import ConfigError
 
     text = (ROOT / "schemas" / "sources.yaml").read_text(encoding="utf-8")
     broken = tmp_path / "sources.yaml"

@@ -12,8 +12,8 @@ import time
 import uuid
 import zipfile
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
@@ -22,10 +22,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from pipeline.config.settings import load_config
 from pipeline.paths import Paths
 from pipeline.run import build_scorecard
-from pipeline.settings import load_config
-from pipeline.workbook import workbook_path, write_workbook
+from pipeline.workbook.book import workbook_path, write_workbook
 from tests.conftest import ROOT, copy_demo_inputs, open_in_excel
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
@@ -468,7 +468,7 @@ def test_definitions_explain_every_measure_and_the_brag_key(demo):
 
 
 def test_text_too_long_for_a_cell_is_cut_with_a_visible_end():
-    from pipeline.workbook import CELL_LIMIT, CUT, fit_cell
+    from pipeline.workbook.book import CELL_LIMIT, CUT, fit_cell
 
     cut = fit_cell("x" * 40_000)
     assert len(cut) == CELL_LIMIT and cut.endswith(CUT) and cut.startswith("x" * 1000)

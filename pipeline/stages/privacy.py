@@ -80,7 +80,7 @@ def _published_text(pattern: str, unit: str, value: float, numerator: float, den
 
 def publishable(scorecard: pd.DataFrame, figures: pd.DataFrame, quarters: list[pd.Period], catalogue) -> pd.DataFrame:
     """The scorecard with small numbers suppressed, and no commentary, notes or free text."""
-    from pipeline.scorecard import DEFAULT_DISPLAY
+    from pipeline.stages.scorecard import DEFAULT_DISPLAY
 
     keyed = figures.set_index(["ref", "quarter"])
     out = scorecard.copy()

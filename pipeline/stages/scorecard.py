@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.catalogue import Catalogue, Measure
-from pipeline.contract import Contract
+from pipeline.config.catalogue import Catalogue, Measure
+from pipeline.config.contract import Contract
 from pipeline.quarters import label
-from pipeline.rate import INCOMPLETE, NO_DATA, NOT_YET, RED, rule_text
+from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, RED, rule_text
 
 STAND_IN = "\u2020"  # the dagger after a figure from a stand-in source, keyed on the Scorecard
 

@@ -1,5 +1,5 @@
 """great-expectations takes seconds to import, so a worker process imports it while the run
-reads and checks its inputs, and then runs the checks on the figures (pipeline.quality).
+reads and checks its inputs, and then runs the checks on the figures (pipeline.stages.quality).
 
 This module imports nothing heavy itself, so the command line can start the worker before it
 loads pandas or anything else.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipeline.quality import Suite
+    from pipeline.stages.quality import Suite
 
 
 def _serve(conn: Any) -> None:
@@ -27,7 +27,7 @@ def _serve(conn: Any) -> None:
     # worker is stopped; the platform's usual default (fork on Linux) does not name them.
     multiprocessing.set_start_method(None, force=True)
     _end_with_parent()
-    from pipeline.quality import check_expectations, import_great_expectations
+    from pipeline.stages.quality import check_expectations, import_great_expectations
 
     import_great_expectations()
     try:
@@ -106,7 +106,7 @@ class Checker:
                 return value
             if status == "error":
                 raise value
-        from pipeline.quality import check_expectations
+        from pipeline.stages.quality import check_expectations
 
         return check_expectations(*job)
 

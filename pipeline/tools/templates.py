@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.contract import Column, Contract, Table, Template
+from pipeline.config.contract import Column, Contract, Table, Template
 
 SUBJECT = "Child Exploitation Delivery Group scorecard return"
 README_SHEET = "Read me"
@@ -210,7 +210,7 @@ PERIOD_NOTE = ("Type the first and the last day this return covers, e.g. 01/07/2
 
 
 def _write_period(sheet: Worksheet, row: int, fmt: Formats, text_width: float) -> int:
-    """The 'Period covered' lines (read by pipeline.period): two dates to fill in; the last row used."""
+    """The 'Period covered' lines (read by pipeline.stages.period): two dates to fill in; the last row used."""
     sheet.write_string(row, 0, "The period this return covers", fmt.heading)
     sheet.write_blank(row, 1, None, fmt.heading)
     for offset, (label, title) in enumerate((("Period covered from", "First day covered"),
@@ -442,7 +442,7 @@ def _write_notes(sheet: Worksheet, tables: list[Table], contract: Contract, fmt:
 
     row = 2
     if any(table.date_column and table.grain != "monthly" for table in tables):
-        # Not a line starting "Period covered": that is what the reader looks for (pipeline.period).
+        # Not a line starting "Period covered": that is what the reader looks for (pipeline.stages.period).
         sheet.set_row(row, 20)
         sheet.write_string(row, 0, f"Sheet: {README_SHEET}, the period this return covers", fmt.heading)
         for col in range(1, last_col + 1):

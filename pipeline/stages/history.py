@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
 from pipeline.quarters import FREQ, label
-from pipeline.safe import Staged, write_atomically
+from pipeline.stages.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
+from pipeline.writing.safe import Staged, write_atomically
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS measure_values (

@@ -7,7 +7,7 @@ So coverage is worked out from what the returns cover, never from where their ro
 - monthly returns cover the months they have a row for: a quarter is covered when all three of
   its months are there;
 - record-level returns and exports cover the period they say they cover ("Period covered",
-  pipeline.period); one that does not say covers from the first day of the month of its
+  pipeline.stages.period); one that does not say covers from the first day of the month of its
   earliest date to the last day of the quarter of its latest date. Several files of one table
   cover the days any of them covers. A table that lists every record open at any time in its
   period (child protection plans) starts its period at its earliest end date, since its
@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import problems as pr
-from pipeline.contract import Contract, Table
-from pipeline.lineage import rows_phrase
+from pipeline.config.contract import Contract, Table
 from pipeline.quarters import FREQ, first_day, label, last_day
-from pipeline.read import Location
+from pipeline.stages.lineage import rows_phrase
+from pipeline.stages.read import Location
 
 FULL, PARTIAL, NONE = "full", "partial", "none"
 PERIOD_COLUMNS = ["table", "loc", "start", "end", "declared", "latest"]

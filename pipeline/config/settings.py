@@ -7,13 +7,12 @@ from pathlib import Path
 
 from pydantic import field_validator
 
-from pipeline.catalogue import Catalogue, load_catalogue
-from pipeline.config import StrictModel, load_model
-from pipeline.contract import Contract, load_contract
-from pipeline.package import InputLimits
+from pipeline.config.catalogue import Catalogue, load_catalogue
+from pipeline.config.contract import Contract, load_contract
+from pipeline.config.loading import StrictModel, load_model
 from pipeline.paths import Paths
-from pipeline.quality import Suite, load_suite
-
+from pipeline.stages.package import InputLimits
+from pipeline.stages.quality import Suite, load_suite
 
 # Windows refuses these as file names, with any extension ('CON.xlsx' too).
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),

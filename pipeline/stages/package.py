@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from pipeline.config import StrictModel
+from pipeline.config.loading import StrictModel
 
 MB = 1 << 20
 STORED, DEFLATED = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED  # the only methods Excel writes

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.console import printable
-from pipeline.safe import recover, write_atomically
+from pipeline.writing.safe import recover, write_atomically
 
 LOG_NAME = "ce-scorecard"
 

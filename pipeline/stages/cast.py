@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.contract import Column, Table
+from pipeline.config.contract import Column, Table
 
 # Cell text that means "nothing here": Excel errors, exported nulls, placeholders.
 NULL_TOKENS = ["", "#n/a", "n/a", "na", "n.a.", "null", "none", "nan", "nat", "-", "--", "#value!",

@@ -25,12 +25,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import problems as pr
-from pipeline.contract import Contract, Table
-from pipeline.contract import header_key as _header_key
-from pipeline.discover import InputFile
-from pipeline.package import NOT_A_WORKBOOK, InputLimits, TooLarge, check_file_size, check_package
-from pipeline.period import EXAMPLE, Period, find_period
-from pipeline.runlog import LOG_NAME
+from pipeline.config.contract import Contract, Table
+from pipeline.config.contract import header_key as _header_key
+from pipeline.stages.discover import InputFile
+from pipeline.stages.package import NOT_A_WORKBOOK, InputLimits, TooLarge, check_file_size, check_package
+from pipeline.stages.period import EXAMPLE, Period, find_period
+from pipeline.writing.runlog import LOG_NAME
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

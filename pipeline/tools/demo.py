@@ -31,7 +31,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.contract import Contract, load_contract
+from pipeline.config.contract import Contract, load_contract
 from pipeline.paths import default_schemas
 
 SEED = 20251006

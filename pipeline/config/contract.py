@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from pipeline.config import StrictModel, load_model
+from pipeline.config.loading import StrictModel, load_model
 
 ColumnType = Literal[
     "text", "reference", "date", "month", "integer", "code", "yesno", "quarter", "number_in_text"

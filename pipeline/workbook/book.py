@@ -27,11 +27,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.quality import failed_count
 from pipeline.quarters import file_label, first_day, label, last_day
-from pipeline.report import REPORT_COLUMNS
-from pipeline.safe import OutputLocked, write_atomically
-from pipeline.scorecard import STAND_IN
+from pipeline.stages.quality import failed_count
+from pipeline.stages.scorecard import STAND_IN
+from pipeline.workbook.error_report import REPORT_COLUMNS
+from pipeline.writing.safe import OutputLocked, write_atomically
 
 if TYPE_CHECKING:
     from pipeline.run import ScorecardData
@@ -217,7 +217,7 @@ def _number(value: object) -> float | None:
 
 def fit_cell(text: str) -> str:
     """Text an Excel cell can hold: beyond its 32,767 characters, cut with a visible end (the run
-    warns about the input cell, see pipeline.validate), never silently."""
+    warns about the input cell, see pipeline.stages.validate), never silently."""
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(CUT)] + CUT
 
 
@@ -953,9 +953,9 @@ def _supporting_sheet(book: Workbook, st: Styles, data: ScorecardData) -> None:
 
 # --------------------------------------------------------------------------- Data quality
 
-# The error report's columns (pipeline.report), a little narrower so a page stays readable.
+# The error report's columns (pipeline.workbook.error_report), a little narrower so a page stays readable.
 DQ_WIDTHS = (9, 30, 18, 8, 20, 18, 34, 70)
-# Every check result, below it (pipeline.quality's columns with their headings), one per sheet
+# Every check result, below it (pipeline.stages.quality's columns with their headings), one per sheet
 # column and no merged cells, so the officer can select the table and sort it.
 EXPECTATION_COLUMNS = (("result", "Result"), ("expectation", "Expectation"), ("quarter", "Quarter"),
                        ("measure", "Measure"), ("severity", "Severity"), ("observed", "Observed"),

@@ -14,9 +14,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import problems as pr
-from pipeline.cast import DTYPES, cast_table, expected_for
-from pipeline.contract import Contract, Table
-from pipeline.read import Staged, locations_frame
+from pipeline.config.contract import Contract, Table
+from pipeline.stages.cast import DTYPES, cast_table, expected_for
+from pipeline.stages.read import Staged, locations_frame
 
 FINDING_COLUMNS = ["_loc", "_row", "column", "value", "expected", "check", "severity", "index"]
 CELL_LIMIT = 32_767  # Excel's limit on the characters in a cell
@@ -35,7 +35,7 @@ class Checked:
 
 def _unique_check(keys: list[str], error: str) -> pa.Check:
     """Flags the second and later rows with the same key in the same file, so the message can point
-    back at the first. The same key in two files is one record sent twice: pipeline.dedupe's work."""
+    back at the first. The same key in two files is one record sent twice: pipeline.stages.dedupe's work."""
     by_file = [*keys, "_file"]
     return pa.Check(lambda df: ~df.duplicated(by_file, keep="first") | df[keys].isna().any(axis=1), error=error)
 

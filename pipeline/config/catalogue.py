@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from pipeline.config import ConfigError, StrictModel, load_model
-from pipeline.contract import Contract
+from pipeline.config.contract import Contract
+from pipeline.config.loading import ConfigError, StrictModel, load_model
 
 Compute = Literal["count", "sum", "distinct_count", "distinct_with_at_least", "count_and_sum", "percentage",
                   "median_step_down_days", "open_at_quarter_end"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.cast import parse_dates
-from pipeline.contract import normalise
+from pipeline.config.contract import normalise
 from pipeline.problems import column_letter
+from pipeline.stages.cast import parse_dates
 
 LABEL = "period covered"
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2}:\d{2}:\d{2})?|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import problems as pr
-from pipeline.safe import retrying
+from pipeline.writing.safe import retrying
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 # Files people keep beside their returns: skipped quietly (an info line), not warned about.

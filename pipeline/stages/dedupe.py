@@ -1,7 +1,7 @@
 """Counted once: a record sent in two files is one record, not two.
 
 Officers drop in last quarter's return beside this quarter's, or a colleague's copy of the same
-return. Files with the same bytes are never read twice (pipeline.discover); this stage finds the
+return. Files with the same bytes are never read twice (pipeline.stages.discover); this stage finds the
 same record in two different files:
 
 - the same row in both (the same record key and every value the same): counted once, from the
@@ -12,7 +12,7 @@ same record in two different files:
 - the same month or log entry (a key of months, dates and names) with different figures: nobody
   can tell which is right, so both are left out as an error naming both cells.
 
-Within one file, a key used twice is the schema check's business (pipeline.validate).
+Within one file, a key used twice is the schema check's business (pipeline.stages.validate).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import problems as pr
-from pipeline.contract import Contract, Table
-from pipeline.discover import InputFile
-from pipeline.lineage import rows_phrase
-from pipeline.read import Location
+from pipeline.config.contract import Contract, Table
+from pipeline.stages.discover import InputFile
+from pipeline.stages.lineage import rows_phrase
+from pipeline.stages.read import Location
 
 
 @dataclass

@@ -10,13 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import problems as pr
-from pipeline.catalogue import Catalogue
-from pipeline.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR, expand_ranges
-from pipeline.measures import STEP_FROM, STEP_TO
+from pipeline.config.catalogue import Catalogue
 from pipeline.quarters import label
-from pipeline.rate import INCOMPLETE, NO_DATA, NOT_YET, shown
-from pipeline.scorecard import STAND_IN, display
-
+from pipeline.stages.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR, expand_ranges
+from pipeline.stages.measures import STEP_FROM, STEP_TO
+from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, shown
+from pipeline.stages.scorecard import STAND_IN, display
 
 PART_ORDER = {COUNTED: 0, NUMERATOR: 1, DENOMINATOR_ONLY: 2, STEP_FROM: 3, STEP_TO: 4}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.catalogue import Catalogue
+from pipeline.config.catalogue import Catalogue
 from pipeline.rounding import half_away
 
 BLUE, GREEN, AMBER, RED = "Blue", "Green", "Amber", "Red"
@@ -70,7 +70,7 @@ def _earlier(out: pd.DataFrame, figures: pd.DataFrame, same_source: pd.DataFrame
 def rate_measures(values: pd.DataFrame, catalogue: Catalogue, alternatives: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each (measure, quarter) with its previous and year-ago figures, BRAG and trends.
 
-    `alternatives`: every source's figure per measure and quarter (pipeline.measures), so that
+    `alternatives`: every source's figure per measure and quarter (pipeline.stages.measures), so that
     trends compare figures from the same source wherever both quarters have one.
     """
     rules = rules_frame(catalogue)

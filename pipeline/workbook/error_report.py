@@ -9,7 +9,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline.console import printable
-from pipeline.safe import write_atomically
+from pipeline.writing.safe import write_atomically
 
 REPORT_COLUMNS = [
     ("severity", "Severity", 10), ("file", "File", 34), ("sheet", "Sheet", 20), ("cell", "Cell", 8),
@@ -82,7 +82,7 @@ def lineage_lines(figures: pd.DataFrame, lineage: pd.DataFrame, catalogue) -> pd
     """One line per figure and file, sheet and part, in catalogue order; a figure with no rows
     (a count of 0) has a line of its own saying so."""
     from pipeline.quarters import label
-    from pipeline.scorecard import display
+    from pipeline.stages.scorecard import display
 
     order = {m.ref: i for i, m in enumerate(catalogue.measures)}
     shown = figures[figures["status"].eq("ok")]

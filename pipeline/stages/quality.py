@@ -27,8 +27,8 @@ import pandas as pd
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from pipeline.catalogue import Unit
-from pipeline.config import ConfigError, StrictModel, load_model
+from pipeline.config.catalogue import Unit
+from pipeline.config.loading import ConfigError, StrictModel, load_model
 from pipeline.quarters import file_label, label
 from pipeline.rounding import half_away
 

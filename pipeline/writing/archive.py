@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.discover import InputFile
 from pipeline.quarters import file_label, label
-from pipeline.safe import unused_folder
+from pipeline.stages.discover import InputFile
+from pipeline.writing.safe import unused_folder
 
 # 'archive/Q2 2025-26/2026-11-22 070001 (2)/inputs/' is at most 50 characters: with names of at
 # most 64, every archived file stays within paths.LONGEST_BELOW_OUTPUTS of the outputs folder.

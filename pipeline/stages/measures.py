@@ -1,7 +1,7 @@
 """Computing every measure, per financial quarter, from the rows that passed their checks.
 
 Each computation is a plain vectorised function registered by the name the catalogue uses.
-A quarter gets a figure only when its table covers the whole quarter (pipeline.coverage): a
+A quarter gets a figure only when its table covers the whole quarter (pipeline.stages.coverage): a
 quarter no return covers is "No data" and one a return covers in part is "Incomplete", never a
 false zero or a silent partial sum. Every figure keeps its numerator and denominator, the rows
 it was computed from (file, sheet and Excel row: its lineage) and the source it came from.
@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from pipeline import problems as pr
-from pipeline.catalogue import Catalogue, Measure, Way
-from pipeline.contract import Contract
-from pipeline.coverage import FULL, NONE, PARTIAL, Coverage, cover
-from pipeline.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR
+from pipeline.config.catalogue import Catalogue, Measure, Way
+from pipeline.config.contract import Contract
 from pipeline.quarters import FREQ, label, last_day, quarter_of
 from pipeline.rounding import half_away
+from pipeline.stages.coverage import FULL, NONE, PARTIAL, Coverage, cover
+from pipeline.stages.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR
 
 VALUE_COLUMNS = ["ref", "quarter", "value", "numerator", "denominator", "secondary", "rows", "status",
                  "reason", "detail", "table", "files", "stand_in"]
@@ -239,7 +239,7 @@ def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dic
     """Figures for every quarter the table covers in whole (0 where it has no rows), `Incomplete`
     for the quarters it covers in part, and the rows behind each figure.
 
-    `covered`: the table's coverage by quarter (pipeline.coverage); `quarter`: each row's quarter
+    `covered`: the table's coverage by quarter (pipeline.stages.coverage); `quarter`: each row's quarter
     by the way's date column, if already known.
     """
     needed = way.columns_used() | {"_loc", "_row"}
