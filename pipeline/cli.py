@@ -11,14 +11,10 @@ import argparse
 from datetime import date, datetime
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_BUG = 1  # Python's own code for an unexpected error (a traceback is shown)
-EXIT_USAGE = 2  # the command line itself was wrong
-EXIT_WARNINGS = 3  # built, but with warnings worth reading
-EXIT_INPUT_ERRORS = 4  # the inputs have errors: nothing was built
-EXIT_CONFIG = 5  # a configuration file (schemas/*.yaml) is wrong
-EXIT_LOCKED = 6  # the output is open in Excel, or another run is in progress
-EXIT_MACHINE = 7  # the computer could not do it: disk full, damaged history, outputs path too long for Windows
+from pipeline.vocabulary import Exit
+
+EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_WARNINGS = Exit.OK, Exit.BUG, Exit.USAGE, Exit.WARNINGS
+EXIT_INPUT_ERRORS, EXIT_CONFIG, EXIT_LOCKED, EXIT_MACHINE = Exit.INPUT_ERRORS, Exit.CONFIG, Exit.LOCKED, Exit.MACHINE
 
 LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error report lists every one
 
@@ -124,8 +120,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     _words(parser, args)
     from pipeline.config.loading import ConfigError
     from pipeline.console import Console
+    from pipeline.model import NothingToReport
     from pipeline.paths import Paths, not_a_project, path_too_long
-    from pipeline.run import NothingToReport
     from pipeline.writing.faults import describe
     from pipeline.writing.runlog import RunRecord, close_log, open_log, start_run
     from pipeline.writing.safe import OutputLocked, RunInProgress, RunLock

@@ -2,109 +2,30 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from pipeline import problems as pr
 from pipeline.config.contract import Contract
 from pipeline.config.settings import Config
+from pipeline.model import CheckedInputs, Clock, Figures, NothingToReport, Outcome, ScorecardData
 from pipeline.paths import Paths
-from pipeline.stages.coverage import Coverage, cover
+from pipeline.stages.coverage import cover
 from pipeline.stages.dedupe import drop_repeats
-from pipeline.stages.discover import InputFile, discover_files
+from pipeline.stages.discover import discover_files
 from pipeline.stages.package import InputLimits
-from pipeline.stages.read import Staged, read_sources
-from pipeline.stages.validate import Checked, check_sources
-
-if TYPE_CHECKING:
-    from pipeline.stages.history import Merged
-    from pipeline.stages.measures import Results
+from pipeline.stages.read import ReadTables, read_sources
+from pipeline.stages.validate import check_sources
 
 HISTORY_FILE = "history.sqlite"
 
 
-class Clock:
-    """Seconds spent in each stage, for the run record and the benchmark."""
-
-    def __init__(self) -> None:
-        self.stages: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.stages[stage] = round(self.stages.get(stage, 0.0) + now - self._last, 3)
-        self._last = now
-
-
-class NothingToReport(Exception):
-    """No quarter can be reported (no complete quarter has any data); the message says why."""
-
-
-@dataclass
-class CheckedInputs:
-    """Everything known about this run's inputs once they are read, checked, counted once and
-    their coverage known. `checked.frames` hold the rows the measures use."""
-
-    files: list[InputFile]  # every file found, copies of another file included (they are not read)
-    staged: Staged
-    checked: Checked
-    problems: pd.DataFrame
-    clock: Clock = field(default_factory=Clock)
-    coverage: Coverage = field(default_factory=Coverage)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return pr.counts(self.problems)
-
-
-@dataclass
-class ScorecardData:
-    """Everything the workbook shows, computed; the writer only lays it out."""
-
-    settings: object
-    qa_map: object
-    reporting: pd.Period
-    quarters: list[pd.Period]
-    produced: datetime
-    scorecard: pd.DataFrame  # one row per measure (see scorecard.assemble)
-    figures: pd.DataFrame  # long: every rated figure per measure and quarter, for charts
-    actions: pd.DataFrame  # work plan actions with computed BRAG
-    feedback: pd.DataFrame  # redacted quotes for the reporting quarter
-    problems: pd.DataFrame  # every problem record of the run
-    sources: pd.DataFrame  # one row per input file
-    demo: bool = False
-    lineage: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows behind each figure (lineage.SUMMARY_COLUMNS)
-    expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
-    qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
-    publish: bool = False  # the publishable copy: small numbers suppressed, no free text
-
-
-@dataclass
-class Outcome:
-    checked: CheckedInputs
-    data: ScorecardData | None = None
-    workbook: Path | None = None
-    moved: list[Path] = field(default_factory=list)  # files open in Excel, so saved under another name
-    archive: Path | None = None
-    qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
-    published: Path | None = None  # the publishable copy, with --publish
-    lineage: Path | None = None  # the officer's workbook of the rows behind each figure
-    saved_figures: int = 0
-
-    @property
-    def locked(self) -> bool:
-        return bool(self.moved)
-
-
 # --------------------------------------------------------------------------- checking
 
-def absent_tables(staged: Staged, contract: Contract) -> pd.DataFrame:
+def absent_tables(staged: ReadTables, contract: Contract) -> pd.DataFrame:
     """A warning for each expected table that no file supplied (nor any stand-in for it)."""
     present = set(staged.frames)
     notes = []
@@ -147,7 +68,7 @@ def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Ca
 
 # --------------------------------------------------------------------------- building
 
-def present_columns(staged: Staged) -> dict[str, set[str]]:
+def present_columns(staged: ReadTables) -> dict[str, set[str]]:
     present: dict[str, set[str]] = {}
     for loc in staged.locations:
         present.setdefault(loc.table, set()).update(loc.letters)
@@ -216,16 +137,6 @@ def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) 
         raise NothingToReport("No complete quarter has any data, so there is nothing to report yet. "
                               f"(Quarters with data: {', '.join(label(q) for q in with_data) or 'none'}.)")
     return chosen
-
-
-@dataclass
-class Figures:
-    """Every figure of the run, joined with history, for the reporting quarter chosen."""
-
-    results: Results
-    merged: Merged  # figures and the rows behind them, history included
-    reporting: pd.Period
-    problems: pd.DataFrame  # quarters on the scorecard that returns cover only in part, or not at all
 
 
 def compute_figures(inputs: CheckedInputs, config: Config, history_db: Path, quarter: pd.Period | None,
@@ -302,7 +213,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     from pipeline.workbook.error_report import lineage_path, write_lineage
     from pipeline.writing.archive import archive_folder, fill_archive
     from pipeline.writing.faults import check_history, history_errors
-    from pipeline.writing.safe import Staged
+    from pipeline.writing.safe import StagedOutputs
 
     contract, catalogue = config.contract, config.catalogue
     inputs = check_inputs(paths.inputs, contract, today, progress, allowed={"commentary": {"ref": catalogue.refs}},
@@ -326,7 +237,7 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
     clock.lap("rate")
     target = workbook_path(paths.outputs, config.settings, reporting, demo)
     qa_folder = qa_record_folder(paths.outputs, reporting, when, demo)
-    staged = Staged(paths.outputs, f"{when:%Y-%m-%d %H%M%S}")
+    staged = StagedOutputs(paths.outputs, f"{when:%Y-%m-%d %H%M%S}")
     try:
         expectations = staged.add_folder(qa_folder, lambda folder: checker.check(
             rated, scorecard, results.alternatives, quarters, config.expectations, docs_dir=folder))

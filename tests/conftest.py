@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 
 from pipeline.config.contract import Contract, load_contract
-from pipeline.run import CheckedInputs, check_inputs
+from pipeline.model import CheckedInputs
+from pipeline.run import check_inputs
 from pipeline.stages.quality import import_great_expectations
 from pipeline.tools.demo import write_demo_inputs
 

@@ -265,7 +265,7 @@ elif moment == "checking":  # the checks' worker is sent its job, and the run di
         die()
     pipeline.stages.checker.Checker.check = send_then_die
 elif moment == "staged":
-    pipeline.writing.safe.Staged.commit = die
+    pipeline.writing.safe.StagedOutputs.commit = die
 elif moment == "moving":
     place, moves = pipeline.writing.safe._place, []
     def after_two(*args):

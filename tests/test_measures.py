@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from pipeline.config.catalogue import load_catalogue
 from pipeline.config.contract import load_contract

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.quarters import FREQ, label
 from pipeline.stages.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
-from pipeline.writing.safe import Staged, write_atomically
+from pipeline.writing.safe import StagedOutputs, write_atomically
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS measure_values (
@@ -223,7 +223,7 @@ def _lines(lineage: pd.DataFrame, ref: str, quarter: pd.Period) -> pd.DataFrame:
     return lineage[(lineage["ref"] == ref) & (lineage["quarter"] == quarter)] if len(lineage) else lineage
 
 
-def save_history(db: Path, merged: Merged, run_time: str, staged: Staged | None = None) -> int:
+def save_history(db: Path, merged: Merged, run_time: str, staged: StagedOutputs | None = None) -> int:
     """Apply inserts, updates and restatements; nothing at all if no figure changed.
 
     The changes are made to a copy that then replaces the file in one step, so a failure at

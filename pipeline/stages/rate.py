@@ -12,9 +12,10 @@ import pandas as pd
 
 from pipeline.config.catalogue import Catalogue
 from pipeline.rounding import half_away
+from pipeline.vocabulary import Rating
 
-BLUE, GREEN, AMBER, RED = "Blue", "Green", "Amber", "Red"
-MONITOR, NO_DATA, NOT_YET, INCOMPLETE = "Monitor", "No data", "Not yet reported", "Incomplete"
+BLUE, GREEN, AMBER, RED = Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED
+MONITOR, NO_DATA, NOT_YET, INCOMPLETE = Rating.MONITOR, Rating.NO_DATA, Rating.NOT_YET, Rating.INCOMPLETE
 
 
 def rules_frame(catalogue: Catalogue) -> pd.DataFrame:

@@ -62,7 +62,7 @@ class Location:
 
 
 @dataclass
-class Staged:
+class ReadTables:
     """What reading produced: text frames per table, where they came from, what went wrong."""
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -640,9 +640,9 @@ def _unrecognised_problems(file: InputFile, sheets: list[tuple[str, Match | None
 
 
 def read_sources(files: list[InputFile], contract: Contract, progress: Callable[[str], None] | None = None,
-                 limits: InputLimits | None = None) -> Staged:
+                 limits: InputLimits | None = None) -> ReadTables:
     """Read every file; one file's trouble never stops the others."""
-    staged = Staged()
+    staged = ReadTables()
     parts: dict[str, list[pd.DataFrame]] = {}
     notes: list[dict[str, str]] = []
     for file in files:

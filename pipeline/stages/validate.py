@@ -16,7 +16,7 @@ import pandera.pandas as pa
 from pipeline import problems as pr
 from pipeline.config.contract import Contract, Table
 from pipeline.stages.cast import DTYPES, cast_table, expected_for
-from pipeline.stages.read import Staged, locations_frame
+from pipeline.stages.read import ReadTables, locations_frame
 
 FINDING_COLUMNS = ["_loc", "_row", "column", "value", "expected", "check", "severity", "index"]
 CELL_LIMIT = 32_767  # Excel's limit on the characters in a cell
@@ -190,7 +190,7 @@ def _too_long(staged: pd.DataFrame, table: Table) -> pd.DataFrame:
     return pd.concat(found) if found else pd.DataFrame(columns=FINDING_COLUMNS)
 
 
-def check_sources(staged: Staged, contract: Contract, today: date, allowed: dict[str, dict[str, list[str]]] | None = None) -> Checked:
+def check_sources(staged: ReadTables, contract: Contract, today: date, allowed: dict[str, dict[str, list[str]]] | None = None) -> Checked:
     """Check every staged table; the rows that fail are counted per location and left out."""
     allowed = allowed or {}
     checked = Checked()

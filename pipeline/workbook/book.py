@@ -34,7 +34,7 @@ from pipeline.workbook.error_report import REPORT_COLUMNS
 from pipeline.writing.safe import OutputLocked, write_atomically
 
 if TYPE_CHECKING:
-    from pipeline.run import ScorecardData
+    from pipeline.model import ScorecardData
 
 SHEETS = ("Summary", "Scorecard", "Work plan", "Supporting information", "Data quality", "Sources", "Definitions")
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}

@@ -12,7 +12,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.cli import EXIT_LOCKED, EXIT_MACHINE
+from pipeline.vocabulary import Exit
 
 _NO_ROOM = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _WINDOWS_NO_ROOM = {39, 112}  # ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL
@@ -55,16 +55,16 @@ def describe(exc: BaseException, outputs: Path) -> Fault | None:
     """The fault behind `exc` in plain words, or None if it is not one of the machine's (a bug)."""
     for cause in _causes(exc):
         if isinstance(cause, HistoryUnusable):
-            return Fault("locked" if cause.locked else "history_damaged", EXIT_LOCKED if cause.locked else EXIT_MACHINE,
+            return Fault("locked" if cause.locked else "history_damaged", Exit.LOCKED if cause.locked else Exit.MACHINE,
                          str(cause))
         if _no_room(cause):
-            return Fault("disk_full", EXIT_MACHINE,
+            return Fault("disk_full", Exit.MACHINE,
                          f"There is no room left to write to {outputs} (the disk, or your share of it, is full). "
                          "The run stopped and every earlier file was left as it was. Free some space and run again.")
     for cause in _causes(exc):
         if isinstance(cause, PermissionError):
             where = cause.filename or outputs
-            return Fault("locked", EXIT_LOCKED,
+            return Fault("locked", Exit.LOCKED,
                          f"Nothing was changed: {where} is open in another program (Excel, or a program that "
                          "keeps copies such as OneDrive or a virus scanner) or cannot be written. Close it and "
                          "run again.")

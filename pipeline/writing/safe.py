@@ -114,7 +114,7 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
 
 
 @dataclass
-class Staged:
+class StagedOutputs:
     """A build's outputs, written under outputs/staging/<run>/ and moved into place together."""
 
     outputs: Path
@@ -241,7 +241,7 @@ def recover(outputs: Path) -> list[str]:
 
 def _finish_commit(outputs: Path, folder: Path, manifest: dict) -> list[str]:
     """The moves a killed run had not made yet, made now: its outputs become the complete set."""
-    staged = Staged(outputs, manifest["run"], resumed=True)
+    staged = StagedOutputs(outputs, manifest["run"], resumed=True)
     staged.folder = folder
     staged.pending = [(folder / move["staged"], outputs / move["target"], move["fallback"])
                       for move in manifest["moves"] if (folder / move["staged"]).exists()]
