@@ -70,7 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     loudness = parser.add_mutually_exclusive_group()
     loudness.add_argument("--quiet", action="store_true", help="print only the final line (for scheduled runs)")
     loudness.add_argument("--verbose", action="store_true", help="also list each file read and every note")
-    parser.add_argument("--print", dest="print_only", action="store_true", help="for 'schedule': print the command (the default)")
     parser.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
     return parser
 
@@ -118,13 +117,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as exc:
             parser.error(f"argument --quarter: {exc}")
     _words(parser, args)
-    from pipeline.config.loading import ConfigError
     from pipeline.console import Console
-    from pipeline.model import NothingToReport
-    from pipeline.paths import Paths, not_a_project, path_too_long
-    from pipeline.writing.faults import describe
-    from pipeline.writing.runlog import RunRecord, close_log, open_log, start_run
-    from pipeline.writing.safe import OutputLocked, RunInProgress, RunLock
+    from pipeline.paths import Paths, not_a_project
 
     console = Console(args.quiet, args.verbose)
     paths = Paths.resolve(args.home, args.inputs, args.outputs)
@@ -136,17 +130,15 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not paths.given and not Path.cwd().resolve().is_relative_to(paths.home):
         console.say(f"Project folder: {paths.home} (found from the working folder; to use another, name it with --home)")
     if args.command in ("schedule", "templates"):
-        try:
-            return _tool_command(args, paths, console)
-        except ConfigError as exc:
-            console.problem(f"Configuration problem:\n{exc}")
-            return EXIT_CONFIG
-        except OSError as exc:
-            fault = describe(exc, args.folder or paths.outputs)
-            if fault is None:
-                raise
-            console.problem(fault.message)
-            return fault.code
+        return _tool_command(args, paths, console)
+    return _logged_run(args, paths, console)
+
+
+def _logged_run(args: argparse.Namespace, paths, console) -> int:
+    """A run that leaves its trail: a log line at its start and end, and last-run.json."""
+    from pipeline.writing.faults import describe
+    from pipeline.writing.runlog import RunRecord, close_log, open_log
+
     started = datetime.now()
     record = RunRecord(started.isoformat(timespec="seconds"), args.command + (" --demo" if args.demo else ""),
                        str(paths.home), str(paths.inputs), str(paths.outputs))
@@ -159,44 +151,58 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return fault.code if fault and fault.code == EXIT_MACHINE else EXIT_LOCKED
     log.info("run started: %s (home %s, inputs %s, outputs %s)", record.command, paths.home, paths.inputs, paths.outputs)
     try:
+        code = _guarded(args, paths, console, record, log, started)
+    except BaseException:
+        _finish(paths, record, log)
+        close_log()
+        raise
+    record.exit_code = code
+    log.info("run ended: %s, exit code %s%s", record.status, code, f" ({record.message})" if record.message else "")
+    _finish(paths, record, log)
+    close_log()
+    return code
+
+
+def _guarded(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
+    """The run under the lock, with every known kind of failure turned into one line and its code."""
+    from pipeline.config.loading import ConfigError
+    from pipeline.model import NothingToReport
+    from pipeline.paths import path_too_long
+    from pipeline.writing.faults import describe
+    from pipeline.writing.runlog import start_run
+    from pipeline.writing.safe import OutputLocked, RunInProgress, RunLock
+
+    known = {ConfigError: ("config_error", EXIT_CONFIG, "Configuration problem, nothing was built:\n{}"),
+             RunInProgress: ("busy", EXIT_LOCKED, "Not run: {}. Wait for it to finish and run again."),
+             NothingToReport: ("input_errors", EXIT_INPUT_ERRORS, "Nothing was built: {}"),
+             OutputLocked: ("locked", EXIT_LOCKED, "Nothing was changed: {} is open in another program or cannot be "
+                                                   "written. Close it and run again.")}
+    try:
         too_long = path_too_long(paths.outputs)
         if too_long:
-            record.status, record.message, code = "path_too_long", too_long, EXIT_MACHINE
+            record.status, record.message = "path_too_long", too_long
             console.problem(too_long)
-        else:
-            with RunLock(paths.outputs):
-                for note in start_run(paths.outputs, record, log):  # what a killed run left is tidied first
-                    console.detail(note)
-                code = _run(args, paths, console, record, log, started)
-    except ConfigError as exc:
-        record.status, record.message, code = "config_error", str(exc), EXIT_CONFIG
-        console.problem(f"Configuration problem, nothing was built:\n{exc}")
-    except RunInProgress as exc:
-        record.status, record.message, code = "busy", str(exc), EXIT_LOCKED
-        console.problem(f"Not run: {exc}. Wait for it to finish and run again.")
-    except NothingToReport as exc:
-        record.status, record.message, code = "input_errors", str(exc), EXIT_INPUT_ERRORS
-        console.problem(f"Nothing was built: {exc}")
-    except OutputLocked as exc:
-        record.status, record.message, code = "locked", f"cannot write {exc}", EXIT_LOCKED
-        console.problem(f"Nothing was changed: {exc} is open in another program or cannot be written. Close it and run again.")
+            return EXIT_MACHINE
+        with RunLock(paths.outputs):
+            for note in start_run(paths.outputs, record, log):  # what a killed run left is tidied first
+                console.detail(note)
+            return _run(args, paths, console, record, log, started)
+    except tuple(known) as exc:
+        status, code, words = next(v for k, v in known.items() if isinstance(exc, k))
+        record.status, record.message = status, str(exc) if status != "locked" else f"cannot write {exc}"
+        console.problem(words.format(exc))
+        return code
     except BaseException as exc:
         fault = describe(exc, paths.outputs)
         if fault is None:
             record.status, record.exit_code = "failed", EXIT_BUG
             record.message = f"unexpected error: {type(exc).__name__}: {exc}"
             log.exception("run failed with an unexpected error")
-            _finish(paths, record, log)
-            close_log()
             raise
         log.info("what the computer said: %s: %s", type(exc).__name__, exc)
-        record.status, record.message, code = fault.status, fault.message, fault.code
+        record.status, record.message = fault.status, fault.message
         console.problem(fault.message)
-    record.exit_code = code
-    log.info("run ended: %s, exit code %s%s", record.status, code, f" ({record.message})" if record.message else "")
-    _finish(paths, record, log)
-    close_log()
-    return code
+        return fault.code
 
 
 def _finish(paths, record, log) -> None:
@@ -209,11 +215,29 @@ def _finish(paths, record, log) -> None:
 
 
 def _tool_command(args: argparse.Namespace, paths, console) -> int:
-    if args.command == "schedule":
-        from pipeline.tools.schedule import instructions
+    """schedule and templates: no inputs read, no run recorded."""
+    from pipeline.config.loading import ConfigError
+    from pipeline.writing.faults import describe
 
-        print(instructions(paths.home))
-        return EXIT_OK
+    try:
+        if args.command == "schedule":
+            from pipeline.tools.schedule import instructions
+
+            print(instructions(paths.home))
+            return EXIT_OK
+        return _templates(args, paths, console)
+    except ConfigError as exc:
+        console.problem(f"Configuration problem:\n{exc}")
+        return EXIT_CONFIG
+    except OSError as exc:
+        fault = describe(exc, args.folder or paths.outputs)
+        if fault is None:
+            raise
+        console.problem(fault.message)
+        return fault.code
+
+
+def _templates(args: argparse.Namespace, paths, console) -> int:
     from pipeline.config.contract import load_contract
     from pipeline.tools.templates import write_templates
 
@@ -227,24 +251,73 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
     return EXIT_OK
 
 
-def _explain(args: argparse.Namespace, paths, config, console, record, today: date, progress) -> int:
-    """The rows behind one figure, from the inputs (and history, for quarters they no longer cover)."""
-    from pipeline.quarters import label
-    from pipeline.run import HISTORY_FILE, check_inputs, compute_figures
-    from pipeline.tools.explain import explain_lines
+def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
+    """The run, top to bottom: load the configuration, check the inputs, compute, publish, report."""
+    from pipeline.check import check_inputs
+    from pipeline.compute import compute
+    from pipeline.config.settings import load_config
+    from pipeline.publish import publish
+
+    config = load_config(paths)
+    if args.demo:
+        paths = _demo_inputs(paths, console)
+    today = args.today or started.date()
+    inputs = check_inputs(paths.inputs, config.contract, today, _progress(paths, console),
+                          allowed={"commentary": {"ref": config.catalogue.refs}}, limits=config.settings.input_limits)
+    console.end_progress()
+    if args.command == "explain":
+        return _explain(args, paths, config, inputs, console, record, today)
+    if args.command == "validate" or (inputs.counts["error"] and not args.allow_errors):
+        _report_inputs(args, paths, inputs, console, record, log, started)
+        return _report_unbuilt(args.command, inputs, console, record)
+    computed = compute(inputs, config, _stored_history(paths, args.demo), started, today, args.quarter, args.demo,
+                       args.publish, args.checker)
+    outcome = publish(computed, inputs, paths, config, started, args.demo)
+    _report_inputs(args, paths, inputs, console, record, log, started)
+    return _report_built(outcome, inputs, console, record)
+
+
+def _demo_inputs(paths, console):
+    """The bundled fictional returns, written to outputs/demo-inputs/ for the run to read."""
+    from pipeline.paths import Paths
+    from pipeline.tools.demo import write_demo_inputs
+
+    demo_inputs = paths.outputs / "demo-inputs"
+    write_demo_inputs(demo_inputs)
+    console.say(f"Demo inputs written to {demo_inputs}")
+    return Paths(paths.home, demo_inputs, paths.outputs, paths.given)
+
+
+def _progress(paths, console):
+    """'Reading 3 of 9: SYP data.xlsx' as each file is read."""
+    total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0
+    seen = iter(range(1, total + 1))
+    return lambda name: console.progress(next(seen, total), total, name)
+
+
+def _stored_history(paths, demo: bool):
+    """history.sqlite as it stands: refused, never replaced, if it is damaged or held."""
+    from pipeline.stages.history import load_stored
     from pipeline.writing.faults import check_history, history_errors
+    from pipeline.writing.locations import Locations
+
+    where = Locations(paths.outputs, demo)
+    check_history(where.history, where.archives)
+    with history_errors(where.history, where.archives):
+        return load_stored(where.history)
+
+
+def _explain(args: argparse.Namespace, paths, config, inputs, console, record, today: date) -> int:
+    """The rows behind one figure, from the inputs (and history, for quarters they no longer cover)."""
+    from pipeline.compute import compute_figures
+    from pipeline.quarters import label
+    from pipeline.tools.explain import explain_lines
 
     if args.ref not in config.catalogue.refs:
         console.problem(f"There is no measure '{args.ref}' on the scorecard. Refs are: {', '.join(config.catalogue.refs)}.")
         record.status, record.message = "usage", f"unknown Ref {args.ref}"
         return EXIT_USAGE
-    inputs = check_inputs(paths.inputs, config.contract, today, progress,
-                          allowed={"commentary": {"ref": config.catalogue.refs}}, limits=config.settings.input_limits)
-    console.end_progress()
-    history = paths.outputs / (("demo-" if args.demo else "") + HISTORY_FILE)
-    check_history(history, paths.outputs / "archive")
-    with history_errors(history, paths.outputs / "archive"):
-        figures = compute_figures(inputs, config, history, args.quarter, today)
+    figures = compute_figures(inputs, config, _stored_history(paths, args.demo), args.quarter, today)
     for line in explain_lines(figures.merged.values, figures.merged.lineage, config.catalogue, figures.results.gaps,
                               args.ref, args.quarter):
         console.result(line)
@@ -255,42 +328,20 @@ def _explain(args: argparse.Namespace, paths, config, console, record, today: da
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
-    from pipeline import problems as pr
-    from pipeline.config.settings import load_config
-    from pipeline.paths import Paths
-    from pipeline.quarters import label
-    from pipeline.run import build_scorecard, check_inputs
-    from pipeline.stages.quality import failed_count
-    from pipeline.workbook.error_report import write_error_report
-
-    config = load_config(paths)
-    if args.demo:
-        from pipeline.tools.demo import write_demo_inputs
-
-        demo_inputs = paths.outputs / "demo-inputs"
-        write_demo_inputs(demo_inputs)
-        paths = Paths(paths.home, demo_inputs, paths.outputs, paths.given)
-        console.say(f"Demo inputs written to {demo_inputs}")
-    today = args.today or started.date()
-    total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0
-    seen = iter(range(1, total + 1))
-    progress = lambda name: console.progress(next(seen, total), total, name)  # noqa: E731
-    if args.command == "explain":
-        return _explain(args, paths, config, console, record, today, progress)
-    if args.command == "validate":
-        inputs = check_inputs(paths.inputs, config.contract, today, progress,
-                              allowed={"commentary": {"ref": config.catalogue.refs}},
-                              limits=config.settings.input_limits)
-        outcome = None
-    else:
-        outcome = build_scorecard(paths, config, started, today, args.quarter, args.allow_errors, args.demo, progress,
-                                  publish=args.publish, checker=args.checker)
-        inputs = outcome.checked
-    console.end_progress()
+def _summary(inputs) -> str:
     counts = inputs.counts
     rows = sum(len(f) for f in inputs.staged.frames.values())
-    record.files_read, record.rows_read, record.counts = len(inputs.files), rows, counts
+    return f"{len(inputs.files)} file(s), {rows:,} row(s) read: {counts['error']} error(s), {counts['warning']} warning(s)"
+
+
+def _report_inputs(args: argparse.Namespace, paths, inputs, console, record, log, started: datetime) -> None:
+    """What the inputs held: the log's lines, the problems on the console, and the error report."""
+    from pipeline import problems as pr
+    from pipeline.publish import publish_error_report
+
+    counts = inputs.counts
+    record.files_read, record.rows_read, record.counts = len(inputs.files), sum(
+        len(f) for f in inputs.staged.frames.values()), counts
     record.seconds = dict(inputs.clock.stages)
     for file in inputs.files:
         log.info("input %s sha256 %s (%d bytes)", file.name, file.sha256, file.size)
@@ -299,42 +350,50 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
         log.warning(message)
     if len(logged) > LOGGED_PROBLEMS:  # the error report has them all
         log.warning("... and %d more problems, listed in the error report", len(logged) - LOGGED_PROBLEMS)
-
     shown = inputs.problems if args.verbose else inputs.problems[inputs.problems["severity"] != "info"]
     if len(shown):
         console.say(pr.console_table(shown))
     if len(inputs.problems):
-        report = write_error_report(inputs.problems, paths.outputs, started)
+        report = publish_error_report(inputs.problems, paths.outputs, started)
         record.error_report = str(report)
         console.say(f"{'Error report' if counts['error'] or counts['warning'] else 'Notes on rows and sheets skipped'}: {report}")
-    summary = f"{len(inputs.files)} file(s), {rows:,} row(s) read: {counts['error']} error(s), {counts['warning']} warning(s)"
-    if args.command == "validate":
+
+
+def _report_unbuilt(command: str, inputs, console, record) -> int:
+    """validate's last line, or why nothing was built."""
+    counts = inputs.counts
+    if command == "validate":
         record.status = "input_errors" if counts["error"] else "checked"
-        console.result(f"Checked {summary}.")
+        console.result(f"Checked {_summary(inputs)}.")
         return EXIT_INPUT_ERRORS if counts["error"] else (EXIT_WARNINGS if counts["warning"] else EXIT_OK)
-    if outcome.data is None:
-        record.status = "input_errors"
-        console.result(f"Nothing was built: {summary}. Correct the cells listed (see the error report), "
-                       "or run with --allow-errors to build without the failing rows.")
-        return EXIT_INPUT_ERRORS
-    record.quarter = label(outcome.data.reporting)
-    record.workbook = str(outcome.workbook)
-    record.archive = str(outcome.archive or "")
-    record.qa_record = str(outcome.qa_record or "")
-    console.say(f"Checks on the figures: {failed_count(outcome.data.expectations)} of {len(outcome.data.expectations)} "
+    record.status = "input_errors"
+    console.result(f"Nothing was built: {_summary(inputs)}. Correct the cells listed (see the error report), "
+                   "or run with --allow-errors to build without the failing rows.")
+    return EXIT_INPUT_ERRORS
+
+
+def _report_built(outcome, inputs, console, record) -> int:
+    """Where everything went, and the run's last line."""
+    from pipeline.quarters import label
+    from pipeline.stages.quality import failed_count
+
+    data = outcome.data
+    record.quarter, record.workbook = label(data.reporting), str(outcome.workbook)
+    record.archive, record.qa_record = str(outcome.archive or ""), str(outcome.qa_record or "")
+    record.published, record.lineage = str(outcome.published or ""), str(outcome.lineage or "")
+    console.say(f"Checks on the figures: {failed_count(data.expectations)} of {len(data.expectations)} "
                 f"need a look (see the Data quality sheet). QA record: {outcome.qa_record}")
-    record.published = str(outcome.published or "")
-    record.lineage = str(outcome.lineage or "")
     console.say(f"The rows behind each figure: {outcome.lineage}")
     if outcome.published:
         console.say(f"Publishable copy: {outcome.published}")
+    summary = _summary(inputs)
     if outcome.locked:
         record.status = "locked"
         record.message = "a workbook was open in Excel; the new one was saved under another name"
         console.result(f"Scorecard for {record.quarter} built, but the usual file is open in Excel, so it was saved as "
                        f"{' and '.join(str(p) for p in outcome.moved)}. {summary}.")
         return EXIT_LOCKED
-    warned = counts["warning"] or counts["error"]
+    warned = inputs.counts["warning"] or inputs.counts["error"]
     record.status = "built_with_warnings" if warned else "built"
     console.result(f"Scorecard for {record.quarter}: {outcome.workbook} ({summary}; {console.seconds:.1f} s).")
     return EXIT_WARNINGS if warned else EXIT_OK

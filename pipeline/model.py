@@ -81,7 +81,19 @@ class ScorecardData:
 
 
 @dataclass
+class Computed:
+    """What compute hands to publish: everything to write, and nothing written yet."""
+
+    data: ScorecardData  # what the workbook shows
+    merged: Merged  # the figures joined with history: what saving the history will change
+    pages: dict[str, bytes]  # great-expectations' Data Docs (path within the QA record -> content)
+    public: ScorecardData | None = None  # the publishable copy, when one was asked for
+
+
+@dataclass
 class Outcome:
+    """Where publish put each output."""
+
     checked: CheckedInputs
     data: ScorecardData | None = None
     workbook: Path | None = None
@@ -90,7 +102,6 @@ class Outcome:
     qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
     published: Path | None = None  # the publishable copy, with --publish
     lineage: Path | None = None  # the officer's workbook of the rows behind each figure
-    saved_figures: int = 0
 
     @property
     def locked(self) -> bool:

@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pipeline.check import check_inputs
 from pipeline.config.contract import Contract, load_contract
 from pipeline.model import CheckedInputs
-from pipeline.run import check_inputs
-from pipeline.stages.quality import import_great_expectations
+from pipeline.stages.gx import import_great_expectations
 from pipeline.tools.demo import write_demo_inputs
 
 # great-expectations is imported once for the whole session, so that runs built in this process

@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pipeline.check import present_columns
 from pipeline.cli import main
 from pipeline.config.contract import load_contract
 from pipeline.quarters import columns_for, parse_label
-from pipeline.run import present_columns
 from pipeline.stages.coverage import cover, coverage_problems
 from pipeline.stages.measures import compute_measures
 from pipeline.stages.period import find_period

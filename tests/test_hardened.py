@@ -260,8 +260,8 @@ if moment == "reading":
     pipeline.stages.read.read_file = die
 elif moment == "checking":  # the checks' worker is sent its job, and the run dies before the answer
     import pipeline.stages.checker
-    def send_then_die(self, *args, docs_dir=None):
-        self._conn.send((*args, docs_dir))
+    def send_then_die(self, *args, docs=False):
+        self._conn.send((*args, docs))
         die()
     pipeline.stages.checker.Checker.check = send_then_die
 elif moment == "staged":

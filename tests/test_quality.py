@@ -16,15 +16,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.check import check_inputs, present_columns
+from pipeline.config.expectations import load_suite
 from pipeline.config.loading import ConfigError
 from pipeline.config.settings import load_config
 from pipeline.paths import Paths
 from pipeline.quarters import columns_for, label, parse_label
-from pipeline.run import check_inputs, present_columns
 from pipeline.stages.checker import Checker
+from pipeline.stages.gx import _raised
 from pipeline.stages.history import load_history, merge_history
 from pipeline.stages.measures import compute_measures
-from pipeline.stages.quality import COLUMNS, _raised, check_expectations, load_suite
+from pipeline.stages.quality import COLUMNS, check_expectations
 from pipeline.stages.rate import rate_measures
 from pipeline.stages.scorecard import assemble
 from tests.conftest import copy_demo_inputs
@@ -53,11 +55,16 @@ class Demo:
     refs: list[str]
 
     def run(self, figures: pd.DataFrame | None = None, scorecard: pd.DataFrame | None = None,
-            alternatives: pd.DataFrame | None = None, suite: Path = SUITE, docs_dir: Path | None = None) -> pd.DataFrame:
+            alternatives: pd.DataFrame | None = None, suite: Path = SUITE) -> pd.DataFrame:
+        return self.checked(figures, scorecard, alternatives, suite)[0]
+
+    def checked(self, figures: pd.DataFrame | None = None, scorecard: pd.DataFrame | None = None,
+                alternatives: pd.DataFrame | None = None, suite: Path = SUITE,
+                docs: bool = False) -> tuple[pd.DataFrame, dict[str, bytes]]:
         return check_expectations(self.figures.copy() if figures is None else figures,
                                   self.scorecard.copy() if scorecard is None else scorecard,
                                   self.alternatives.copy() if alternatives is None else alternatives,
-                                  self.quarters, suite, docs_dir)
+                                  self.quarters, suite, docs)
 
 
 @pytest.fixture(scope="module")
@@ -113,21 +120,19 @@ def test_data_docs_written_quietly_offline_and_nothing_in_working_folder(
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    docs = tmp_path / "outputs" / "data docs Q2 2025-26 (é)"
     capfd.readouterr()
 
-    results = demo.run(docs_dir=docs)
+    results, pages = demo.checked(docs=True)
 
     out, err = capfd.readouterr()
     assert out == "" and err == "", f"printed during the call: {out!r} {err!r}"
     assert list(results.columns) == COLUMNS
-    index = docs / "index.html"
-    assert index.is_file()
-    pages = list((docs / "validations" / "qa").rglob("*.html"))
-    assert len(pages) == 1
-    page = pages[0].read_text(encoding="utf-8")
+    assert "index.html" in pages
+    validations = [name for name in pages if name.startswith("validations/qa/") and name.endswith(".html")]
+    assert len(validations) == 1
+    page = pages[validations[0]].decode("utf-8")
     assert CSE_S47 in page and "Q2 2025-26" in page  # the plain-words name, and the run named by quarter
-    suite_page = (docs / "expectations" / "qa.html").read_text(encoding="utf-8")
+    suite_page = pages["expectations/qa.html"].decode("utf-8")
     assert "ce_scorecard_data_quality" in suite_page  # the suite's name from expectations.yaml, as its notes
     assert list(work.iterdir()) == [], "great-expectations left files (a gx folder?) in the working folder"
     assert os.environ.get("GX_ANALYTICS_ENABLED") == "False"
@@ -181,10 +186,11 @@ from pipeline.stages.quality import check_expectations
 from pipeline.quarters import columns_for, parse_label
 assert "great_expectations" not in sys.modules, "imported too early"
 folder = Path({str(frames)!r})
-results = check_expectations(pd.read_pickle(folder / "figures.pkl"), pd.read_pickle(folder / "scorecard.pkl"),
-                             pd.read_pickle(folder / "alternatives.pkl"), columns_for(parse_label("Q2 2025/26")),
-                             Path({str(SUITE)!r}), Path({str(tmp_path / "docs")!r}))
+results, pages = check_expectations(pd.read_pickle(folder / "figures.pkl"), pd.read_pickle(folder / "scorecard.pkl"),
+                                    pd.read_pickle(folder / "alternatives.pkl"), columns_for(parse_label("Q2 2025/26")),
+                                    Path({str(SUITE)!r}), docs=True)
 assert len(results) > 0
+(folder / "index.html").write_bytes(pages["index.html"])
 """
     env = {k: v for k, v in os.environ.items() if k != "GX_ANALYTICS_ENABLED"}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
@@ -192,8 +198,8 @@ assert len(results) > 0
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
-    assert (tmp_path / "docs" / "index.html").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs", "frames"]
+    assert (frames / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]  # nothing left in the working folder
 
 
 # --------------------------------------------------------------------------- the demo is believable
@@ -420,12 +426,12 @@ def test_the_worker_gives_the_same_results_and_writes_the_docs(demo: Demo, basel
     checker = Checker(worker=True)
     assert checker._process is not None
     try:
-        results = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters,
-                                SUITE, tmp_path / "docs")
+        results, pages = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(),
+                                       demo.quarters, SUITE, docs=True)
     finally:
         checker.close()
     pd.testing.assert_frame_equal(results, baseline)
-    assert (tmp_path / "docs" / "index.html").is_file()
+    assert pages["index.html"].startswith(b"<!DOCTYPE html>") or b"<html" in pages["index.html"]
 
 
 def test_an_error_in_the_worker_is_raised_in_the_run(demo: Demo, tmp_path: Path) -> None:
@@ -447,13 +453,17 @@ def test_without_a_worker_the_checks_run_here(demo: Demo, baseline: pd.DataFrame
     monkeypatch.setattr(multiprocessing, "get_context", refuse)
     checker = Checker(worker=True)
     assert checker._process is None
-    results = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters, SUITE)
+    results, pages = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters,
+                                   SUITE)
     pd.testing.assert_frame_equal(results, baseline)
+    assert pages == {}  # no Data Docs unless they are asked for
 
 
 def test_a_worker_that_dies_is_replaced_by_checking_here(demo: Demo, baseline: pd.DataFrame) -> None:
     checker = Checker(worker=True)
     checker._process.kill()
     checker._process.join()
-    results = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters, SUITE)
+    results, pages = checker.check(demo.figures.copy(), demo.scorecard.copy(), demo.alternatives.copy(), demo.quarters,
+                                   SUITE)
     pd.testing.assert_frame_equal(results, baseline)
+    assert pages == {}  # no Data Docs unless they are asked for

@@ -121,12 +121,12 @@ def test_a_configuration_mistake_is_one_clear_message_and_recorded(tmp_path, dem
 
 def test_a_bug_still_shows_its_traceback_but_is_recorded(tmp_path, demo_inputs, monkeypatch):
     home = project(tmp_path, demo_inputs)
-    import pipeline.stages.measures
+    import pipeline.compute
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(pipeline.stages.measures, "compute_measures", broken)
+    monkeypatch.setattr(pipeline.compute, "compute_measures", broken)
     with pytest.raises(ZeroDivisionError):
         main(["--home", str(home), "--today", T])
     record = last_run(home / "outputs")

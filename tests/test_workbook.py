@@ -22,10 +22,14 @@ import pandas as pd
 import pytest
 import yaml
 
+from pipeline.check import check_inputs
+from pipeline.compute import compute
 from pipeline.config.settings import load_config
 from pipeline.paths import Paths
-from pipeline.run import build_scorecard
+from pipeline.publish import publish
+from pipeline.stages.history import load_stored
 from pipeline.workbook.book import workbook_path, write_workbook
+from pipeline.writing.locations import Locations
 from tests.conftest import ROOT, copy_demo_inputs, open_in_excel
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
@@ -57,7 +61,10 @@ def demo(tmp_path_factory) -> Demo:
     outputs = tmp_path_factory.mktemp("outputs")
     copy_demo_inputs(inputs)
     paths = Paths.resolve(ROOT, inputs, outputs)
-    outcome = build_scorecard(paths, load_config(paths), PRODUCED, TODAY, demo=True)
+    config = load_config(paths)
+    checked = check_inputs(paths.inputs, config.contract, TODAY, allowed={"commentary": {"ref": config.catalogue.refs}})
+    computed = compute(checked, config, load_stored(Locations(outputs, demo=True).history), PRODUCED, TODAY, demo=True)
+    outcome = publish(computed, checked, paths, config, PRODUCED, demo=True)
     assert outcome.workbook is not None and not outcome.locked
     return Demo(inputs, outcome.workbook, outcome.data, outcome.qa_record)
 

@@ -9,10 +9,10 @@ from pydantic import field_validator
 
 from pipeline.config.catalogue import Catalogue, load_catalogue
 from pipeline.config.contract import Contract, load_contract
+from pipeline.config.expectations import Suite, load_suite
 from pipeline.config.loading import StrictModel, load_model
 from pipeline.paths import Paths
 from pipeline.stages.package import InputLimits
-from pipeline.stages.quality import Suite, load_suite
 
 # Windows refuses these as file names, with any extension ('CON.xlsx' too).
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),

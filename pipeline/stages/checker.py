@@ -1,5 +1,6 @@
 """great-expectations takes seconds to import, so a worker process imports it while the run
-reads and checks its inputs, and then runs the checks on the figures (pipeline.stages.quality).
+reads and checks its inputs, and then runs the checks on the figures (pipeline.stages.quality,
+which runs them through pipeline.stages.gx) and sends back the results and the Data Docs.
 
 This module imports nothing heavy itself, so the command line can start the worker before it
 loads pandas or anything else.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipeline.stages.quality import Suite
+    from pipeline.config.expectations import Suite
 
 
 def _serve(conn: Any) -> None:
@@ -27,7 +28,8 @@ def _serve(conn: Any) -> None:
     # worker is stopped; the platform's usual default (fork on Linux) does not name them.
     multiprocessing.set_start_method(None, force=True)
     _end_with_parent()
-    from pipeline.stages.quality import check_expectations, import_great_expectations
+    from pipeline.stages.gx import import_great_expectations
+    from pipeline.stages.quality import check_expectations
 
     import_great_expectations()
     try:
@@ -92,8 +94,9 @@ class Checker:
             self.close()
 
     def check(self, figures: pd.DataFrame, scorecard: pd.DataFrame, alternatives: pd.DataFrame,
-              quarters: list[pd.Period], suite: Suite | Path, docs_dir: Path | None = None) -> pd.DataFrame:
-        job = (figures, scorecard, alternatives, quarters, suite, docs_dir)
+              quarters: list[pd.Period], suite: Suite | Path, docs: bool = False) -> tuple[pd.DataFrame, dict[str, bytes]]:
+        """The results of the checks on the figures, and with `docs` the Data Docs' files."""
+        job = (figures, scorecard, alternatives, quarters, suite, docs)
         if self._conn is not None:
             try:
                 self._conn.send(job)

@@ -80,6 +80,18 @@ class Merged:
     lineage_keys: list[tuple[str, pd.Period]] = field(default_factory=list)  # (ref, quarter) whose rows are replaced
 
 
+@dataclass
+class Stored:
+    """What history.sqlite holds: every figure stored, and the rows behind each."""
+
+    values: pd.DataFrame
+    lineage: pd.DataFrame
+
+
+def load_stored(db: Path) -> Stored:
+    return Stored(load_history(db), load_lineage(db))
+
+
 def _migrate(con: sqlite3.Connection) -> None:
     con.executescript(SCHEMA)
     for table, column, kind in ADDED_COLUMNS:

@@ -2,7 +2,7 @@
 
 Sheets, in order: Summary, Scorecard, Work plan, Supporting information (the seed's Appendix 3),
 Data quality, Sources and Definitions. Everything shown arrives computed in `ScorecardData`
-(pipeline.run); this module only lays it out.
+(pipeline.compute); this module only lays it out.
 
 Three rules hold throughout, because the workbook is circulated to partners:
 - every format is defined once (`Styles`) and BRAG colours come from conditional-format rules,

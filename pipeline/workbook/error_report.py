@@ -37,9 +37,8 @@ def write_problem_sheet(book: xlsxwriter.Workbook, name: str, problems: pd.DataF
     sheet.repeat_rows(0)
 
 
-def write_error_report(problems: pd.DataFrame, outputs: Path, when: datetime) -> Path:
-    """A new report per run (never overwriting an earlier one), named for the run's time."""
-    target = outputs / "error reports" / f"Input problems {when:%Y-%m-%d %H%M%S}.xlsx"
+def write_error_report(problems: pd.DataFrame, target: Path, when: datetime) -> Path:
+    """Every problem of the run (`when`) in a workbook an officer can sort and filter."""
 
     def write(path: Path) -> None:
         # Rows are written in order, so they can be streamed: a report of a million problems

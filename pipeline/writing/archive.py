@@ -9,17 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.quarters import file_label, label
+from pipeline.quarters import label
 from pipeline.stages.discover import InputFile
-from pipeline.writing.safe import unused_folder
 
 # 'archive/Q2 2025-26/2026-11-22 070001 (2)/inputs/' is at most 50 characters: with names of at
 # most 64, every archived file stays within paths.LONGEST_BELOW_OUTPUTS of the outputs folder.
 NAME_LIMIT = 64
-
-
-def archive_folder(outputs: Path, quarter: pd.Period, when: datetime) -> Path:
-    return unused_folder(outputs / "archive" / file_label(quarter) / f"{when:%Y-%m-%d %H%M%S}")
 
 
 def archived_names(files: list[InputFile]) -> dict[str, str]:

@@ -1,0 +1,91 @@
+"""Compute everything the outputs show, from the checked inputs, the configuration, the stored
+history and the quarter asked for. No file is written: publishing is the next step's business.
+
+The stages, in order: every measure from the rows (keeping the rows behind each figure), the
+reporting quarter, history joined in, BRAG ratings and trends, the scorecard and the work plan,
+the quotes, and the checks on the figures (great-expectations, in its worker process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+import pandas as pd
+
+from pipeline import problems as pr
+from pipeline.check import present_columns, rows_left_out, sources_table
+from pipeline.config.settings import Config
+from pipeline.model import CheckedInputs, Computed, Figures, NothingToReport, ScorecardData
+from pipeline.quarters import columns_for, label, last_day, latest_complete
+from pipeline.stages.checker import Checker
+from pipeline.stages.coverage import coverage_problems
+from pipeline.stages.history import Stored, merge_history
+from pipeline.stages.lineage import trace
+from pipeline.stages.measures import compute_measures
+from pipeline.stages.privacy import feedback_quotes, publishable
+from pipeline.stages.quality import expectation_problems
+from pipeline.stages.rate import rate_actions, rate_measures
+from pipeline.stages.scorecard import assemble
+
+
+def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) -> pd.Period:
+    """The quarter asked for, or the latest that has ended and has any figure."""
+    if asked is not None:
+        return asked
+    with_data = sorted(set(figures.loc[figures["status"] == "ok", "quarter"]))
+    chosen = latest_complete(with_data, today)
+    if chosen is None:
+        raise NothingToReport("No complete quarter has any data, so there is nothing to report yet. "
+                              f"(Quarters with data: {', '.join(label(q) for q in with_data) or 'none'}.)")
+    return chosen
+
+
+def compute_figures(inputs: CheckedInputs, config: Config, stored: Stored, quarter: pd.Period | None,
+                    today: date) -> Figures:
+    """Every measure from the checked rows, the reporting quarter, and history joined in."""
+    files = {loc.loc: loc.file for loc in inputs.staged.locations}
+    results = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
+                               files, inputs.coverage)
+    reporting = choose_quarter(quarter, pd.concat([results.values, stored.values.assign(status="ok")]), today)
+    places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
+    merged = merge_history(results.values, stored.values, reporting, {f.name: f.sha256 for f in inputs.files},
+                           trace(results.lineage, places), stored.lineage)
+    return Figures(results, merged, reporting, coverage_problems(inputs.coverage, columns_for(reporting), config.contract))
+
+
+def publishable_data(data: ScorecardData, config: Config) -> ScorecardData:
+    """What the publishable copy shows: the scorecard with small numbers suppressed, nothing else
+    from the inputs (no work plan, quotes, commentary, file names or problem records)."""
+    return replace(data, scorecard=publishable(data.scorecard, data.figures, data.quarters, config.catalogue),
+                   actions=pd.DataFrame(), feedback=data.feedback.iloc[0:0], problems=data.problems.iloc[0:0],
+                   sources=data.sources.iloc[0:0], expectations=pd.DataFrame(), qa_record=None, publish=True,
+                   lineage=pd.DataFrame())
+
+
+def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetime, today: date,
+            quarter: pd.Period | None = None, demo: bool = False, publish: bool = False,
+            checker: Checker | None = None) -> Computed:
+    """Everything the workbook, its publishable copy, the lineage workbook, the history and the QA
+    record will show. `checker` runs the checks on the figures (a worker started with the run)."""
+    clock = inputs.clock
+    figures = compute_figures(inputs, config, stored, quarter, today)
+    clock.lap("compute")
+    reporting, quarters, frames = figures.reporting, columns_for(figures.reporting), inputs.checked.frames
+    rated = rate_measures(figures.merged.values, config.catalogue, figures.results.alternatives)
+    scorecard = assemble(rated, config.catalogue, config.contract, quarters, figures.results.gaps,
+                         frames.get("commentary"), rows_left_out(inputs))
+    actions = rate_actions(frames["workplan"], last_day(reporting)) if "workplan" in frames else pd.DataFrame()
+    clock.lap("rate")
+    expectations, pages = (checker or Checker(worker=False)).check(
+        rated, scorecard, figures.results.alternatives, quarters, config.expectations, docs=True)
+    clock.lap("qa")
+    inputs.problems = pr.combine(inputs.problems, figures.results.problems, figures.problems,
+                                 expectation_problems(expectations))
+    data = ScorecardData(
+        settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
+        scorecard=scorecard, figures=rated, actions=actions,
+        feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
+        problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo,
+        lineage=figures.merged.lineage, expectations=expectations)
+    return Computed(data, figures.merged, pages, publishable_data(data, config) if publish else None)
