@@ -9,9 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from pandera.typing import DataFrame
 
 from pipeline import problems as pr
 from pipeline.config.contract import Contract
+from pipeline.frames import Problems
 from pipeline.model import CheckedInputs, Clock
 from pipeline.stages.coverage import cover
 from pipeline.stages.dedupe import drop_repeats
@@ -46,7 +48,7 @@ def check_inputs(inputs_dir: Path, contract: Contract, today: date, progress: Ca
     return CheckedInputs(files, staged, checked, problems, clock, coverage)
 
 
-def absent_tables(staged: ReadTables, contract: Contract) -> pd.DataFrame:
+def absent_tables(staged: ReadTables, contract: Contract) -> DataFrame[Problems]:
     """A warning for each expected table that no file supplied (nor any stand-in for it)."""
     present = set(staged.frames)
     notes = []

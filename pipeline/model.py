@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from pandera.typing import DataFrame
 
 from pipeline import problems as pr
+from pipeline.frames import Problems
 from pipeline.stages.coverage import Coverage
 from pipeline.stages.discover import InputFile
 from pipeline.stages.read import ReadTables
@@ -49,7 +51,7 @@ class CheckedInputs:
     files: list[InputFile]  # every file found, copies of another file included (they are not read)
     staged: ReadTables
     checked: Checked
-    problems: pd.DataFrame
+    problems: DataFrame[Problems]
     clock: Clock = field(default_factory=Clock)
     coverage: Coverage = field(default_factory=Coverage)
 
@@ -71,7 +73,7 @@ class ScorecardData:
     figures: pd.DataFrame  # long: every rated figure per measure and quarter, for charts
     actions: pd.DataFrame  # work plan actions with computed BRAG
     feedback: pd.DataFrame  # redacted quotes for the reporting quarter
-    problems: pd.DataFrame  # every problem record of the run
+    problems: DataFrame[Problems]  # every problem record of the run
     sources: pd.DataFrame  # one row per input file
     demo: bool = False
     lineage: pd.DataFrame = field(default_factory=pd.DataFrame)  # the rows behind each figure (lineage.SUMMARY_COLUMNS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.console import printable
+
+if TYPE_CHECKING:
+    from pandera.typing import DataFrame
+
+    from pipeline.frames import Problems
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -44,11 +49,11 @@ def problem(
     }
 
 
-def frame(records: Iterable[Mapping[str, str]] = ()) -> pd.DataFrame:
+def frame(records: Iterable[Mapping[str, str]] = ()) -> DataFrame[Problems]:
     return pd.DataFrame(list(records), columns=COLUMNS).astype("object")
 
 
-def combine(*frames: pd.DataFrame) -> pd.DataFrame:
+def combine(*frames: pd.DataFrame) -> DataFrame[Problems]:
     """All problems in one frame, errors first, then by file and cell order."""
     parts = [f for f in frames if f is not None and len(f)]
     if not parts:
@@ -58,7 +63,7 @@ def combine(*frames: pd.DataFrame) -> pd.DataFrame:
     return out.assign(_order=order).sort_values(["_order", "file", "sheet"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def counts(problems: pd.DataFrame) -> dict[str, int]:
+def counts(problems: DataFrame[Problems]) -> dict[str, int]:
     found = problems["severity"].value_counts() if len(problems) else pd.Series(dtype=int)
     return {s: int(found.get(s, 0)) for s in SEVERITY_ORDER}
 
@@ -96,7 +101,7 @@ def where(file: str, sheet: str, cell: str = "") -> str:
 HIDDEN = "(not shown: it identifies a child)"
 
 
-def locate(findings: pd.DataFrame, locations: pd.DataFrame, personal: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+def locate(findings: pd.DataFrame, locations: pd.DataFrame, personal: frozenset[tuple[str, str]] = frozenset()) -> DataFrame[Problems]:
     """Turn cell findings into problem records.
 
     findings: columns _loc, _row, column (contract name), value, expected, check, severity.
@@ -174,7 +179,7 @@ def _shown_values(values: pd.Series) -> pd.Series:
     return values.map(show_value).astype("string")
 
 
-def console_table(problems: pd.DataFrame, limit: int = 40, width: int = 100) -> str:
+def console_table(problems: DataFrame[Problems], limit: int = 40, width: int = 100) -> str:
     """A readable plain-text list of the first `limit` problems, worst first."""
     if problems.empty:
         return "No problems found."

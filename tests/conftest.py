@@ -18,15 +18,19 @@ from pipeline.model import CheckedInputs
 from pipeline.stages.gx import import_great_expectations
 from pipeline.tools.demo import write_demo_inputs
 
-# great-expectations is imported once for the whole session, so that runs built in this process
-# check their figures here rather than each starting a worker that imports it again (see
-# pipeline.stages.quality.Checker; runs started as commands still use the worker).
-import_great_expectations()
-
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REALDATA_CANDIDATES = [ROOT / "tests" / "realdata", SHARED / "realdata"]
 TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session")
+def great_expectations() -> None:
+    """For test files that build scorecards in this process (they say so with
+    `pytestmark = pytest.mark.usefixtures("great_expectations")`): great-expectations is imported
+    here once, so their runs check the figures here instead of each starting a worker process to
+    import it again (pipeline.stages.checker). Other test files never import it."""
+    import_great_expectations()
 
 
 def realdata() -> Path:

@@ -21,6 +21,8 @@ from pipeline.tools.templates import write_templates
 from tests.conftest import ROOT, TODAY, check, copy_demo_inputs, messages, write_xlsx
 from tests.test_measures import CATALOGUE, typed
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
 Q2_24, Q3, Q4, Q1, Q2 = (parse_label(x) for x in ("Q2 2024/25", "Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"))
 D = pd.Timestamp

@@ -14,6 +14,8 @@ from pipeline.cli import main
 from pipeline.quarters import parse_label
 from tests.conftest import TODAY, check, copy_demo_inputs, messages, write_xlsx
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 Q3 = parse_label("Q3 2024/25")
 PERIOD = ["Period covered: 01/10/2024 to 31/12/2024"]
 ENGAGEMENT = ["Date", "Activity", "Lead agency"]

@@ -13,6 +13,8 @@ import pytest
 
 from pipeline.cli import main
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 TODAY = "2026-11-22"
 WORKBOOK = "CE scorecard Q2 2025-26 (DEMO).xlsx"
 PUBLISHABLE = "CE scorecard Q2 2025-26 (DEMO) (PUBLISHABLE).xlsx"

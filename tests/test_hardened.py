@@ -25,6 +25,8 @@ from pipeline.paths import LONGEST_BELOW_OUTPUTS
 from pipeline.stages.package import InputLimits, TooLarge, check_package
 from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 T = TODAY.isoformat()
 GB = 1 << 30
 POSIX = pytest.mark.skipif(os.name != "posix", reason="resource limits and SIGKILL are POSIX")
@@ -279,6 +281,7 @@ elif moment == "committed":
     pipeline.writing.runlog.write_last_run = lambda outputs, record: die() if record.status != "running" else write(outputs, record)
 
 from pipeline.cli import main
+
 sys.exit(main(sys.argv[2:]))
 """
 MOMENTS = ("reading", "checking", "staged", "moving", "committed")

@@ -11,6 +11,8 @@ from pipeline.cli import main
 from pipeline.config.contract import load_contract
 from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
 FREE_TEXT = [(t, c) for t, table in CONTRACT.tables.items() for c, col in table.columns.items() if col.free_text]
 PREFIXES = ['=HYPERLINK("http://example.invalid","', "+", "-", "@"]

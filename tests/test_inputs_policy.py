@@ -13,6 +13,8 @@ import pytest
 from pipeline.cli import main
 from tests.conftest import ROOT, TODAY, check, copy_demo_inputs, realdata
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 PYTHON = [sys.executable, "-m", "pipeline"]
 
 

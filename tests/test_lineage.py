@@ -18,6 +18,8 @@ from pipeline.config.contract import load_contract
 from pipeline.stages.lineage import expand_ranges, row_ranges, summarise
 from tests.conftest import ROOT, TODAY
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
 CATALOGUE = load_catalogue(ROOT / "schemas" / "kpis.yaml", CONTRACT)
 CSC = "CSC exploitation data Q2 2025-26.xlsx"

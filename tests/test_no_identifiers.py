@@ -16,6 +16,8 @@ import pytest
 from pipeline.cli import main
 from tests.conftest import TODAY
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 # Headings under which the demo inputs hold identifiers (children's references, names, dates of birth).
 IDENTIFYING = {"child reference", "child unique id", "child", "date of birth",
                "child's first name (for redaction only)", "family members' names (for redaction only)",

@@ -31,6 +31,8 @@ from pipeline.stages.rate import rate_measures
 from pipeline.stages.scorecard import assemble
 from tests.conftest import copy_demo_inputs
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "schemas" / "expectations.yaml"
 TODAY = date(2026, 11, 22)
@@ -184,6 +186,7 @@ from pathlib import Path
 import pandas as pd
 from pipeline.stages.quality import check_expectations
 from pipeline.quarters import columns_for, parse_label
+
 assert "great_expectations" not in sys.modules, "imported too early"
 folder = Path({str(frames)!r})
 results, pages = check_expectations(pd.read_pickle(folder / "figures.pkl"), pd.read_pickle(folder / "scorecard.pkl"),

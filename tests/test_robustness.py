@@ -15,6 +15,8 @@ import xlsxwriter
 
 from tests.conftest import ROOT, TODAY, copy_demo_inputs, realdata, write_xlsx
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 RISK_HEAD = ["Child reference", "Assessment date", "Exploitation type", "Risk level"]
 BIG_ROWS = 200_000
 BIG_BAD_ROW = 150_002  # the Excel row given an impossible value

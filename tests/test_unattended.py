@@ -17,6 +17,8 @@ from pipeline.tools.schedule import schtasks_command
 from pipeline.writing.safe import RunLock
 from tests.conftest import ROOT, TODAY, copy_demo_inputs, open_in_excel
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 T = TODAY.isoformat()
 
 

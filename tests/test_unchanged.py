@@ -13,6 +13,8 @@ import pytest
 
 from tests import snapshot
 
+pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
+
 
 @pytest.mark.parametrize("kind", sorted(snapshot.BUILDS))
 def test_the_build_is_what_the_snapshot_says(kind, tmp_path):

@@ -32,7 +32,8 @@ from pipeline.workbook.book import workbook_path, write_workbook
 from pipeline.writing.locations import Locations
 from tests.conftest import ROOT, copy_demo_inputs, open_in_excel
 
-pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning"),
+              pytest.mark.usefixtures("great_expectations")]  # builds scorecards in this process
 
 TODAY = date(2026, 11, 22)
 PRODUCED = datetime(2026, 11, 22, 9, 0)

@@ -23,9 +23,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
 from pipeline import problems as pr
 from pipeline.config.contract import Contract, Table
+from pipeline.frames import Problems
 from pipeline.quarters import FREQ, first_day, label, last_day
 from pipeline.stages.lineage import rows_phrase
 from pipeline.stages.read import Location
@@ -197,7 +199,7 @@ def _late_note(where: Location, name: str, end: pd.Timestamp, yesterday: pd.Time
         file=where.file, sheet=where.sheet, cell=where.period.cell, value=_day(end), source=name, check="period_covered")
 
 
-def coverage_problems(coverage: Coverage, quarters: list[pd.Period], contract: Contract) -> pd.DataFrame:
+def coverage_problems(coverage: Coverage, quarters: list[pd.Period], contract: Contract) -> DataFrame[Problems]:
     """Warnings for the quarters on the scorecard: each one a table covers only in part (its
     figures show Incomplete), and each table whose rows stop before the reporting quarter, so
     that a month left out or a return cut short is noticed rather than read as 'No data'."""

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
+from pipeline.frames import Figures
 from pipeline.quarters import FREQ, label
 from pipeline.stages.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
 from pipeline.writing.safe import StagedOutputs, write_atomically
@@ -168,7 +170,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
     return same
 
 
-def merge_history(current: pd.DataFrame, history: pd.DataFrame, reporting: pd.Period, file_hashes: dict[str, str],
+def merge_history(current: DataFrame[Figures], history: pd.DataFrame, reporting: pd.Period, file_hashes: dict[str, str],
                   lineage: pd.DataFrame | None = None, stored_lineage: pd.DataFrame | None = None) -> Merged:
     """Current figures win; history fills what the inputs no longer cover, with the rows it stored.
 

@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
 from pipeline import problems as pr
 from pipeline.config.catalogue import Catalogue, Measure, Way
 from pipeline.config.contract import Contract
+from pipeline.frames import Figures, Problems
 from pipeline.quarters import FREQ, label, last_day, quarter_of
 from pipeline.rounding import half_away
 from pipeline.stages.coverage import FULL, NONE, PARTIAL, Coverage, cover
@@ -37,9 +39,9 @@ STEP_FROM, STEP_TO = "the higher-level assessment", "the lower-level assessment"
 class Results:
     """Figures per measure and quarter, reasons for the quarters without one, and warnings."""
 
-    values: pd.DataFrame
+    values: DataFrame[Figures]
     gaps: dict[str, str] = field(default_factory=dict)  # ref -> why quarters outside coverage have no data
-    problems: pd.DataFrame = field(default_factory=pr.frame)
+    problems: DataFrame[Problems] = field(default_factory=pr.frame)
     alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)  # every source's figure, chosen or not
     lineage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LINEAGE_COLUMNS))
 

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
 from pipeline.config.expectations import Check, Source, Suite, load_suite
+from pipeline.frames import Problems
 from pipeline.quarters import file_label, label
 from pipeline.rounding import half_away
 from pipeline.stages.gx import Expectation, Test, validate
@@ -234,7 +236,7 @@ def failed_count(results: pd.DataFrame | None) -> int:
     return int(results["result"].eq(FAILED).sum()) if results is not None and len(results) else 0
 
 
-def expectation_problems(results: pd.DataFrame) -> pd.DataFrame:
+def expectation_problems(results: pd.DataFrame) -> DataFrame[Problems]:
     """Each failed expectation as a warning in the run's problem list, so it is counted, logged
     and sorted with the rest; it points at the measure and quarter, as there is no input cell."""
     from pipeline import problems as pr

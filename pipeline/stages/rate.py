@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
 from pipeline.config.catalogue import Catalogue
+from pipeline.frames import Figures
 from pipeline.rounding import half_away
 from pipeline.vocabulary import Rating
 
@@ -68,7 +70,7 @@ def _earlier(out: pd.DataFrame, figures: pd.DataFrame, same_source: pd.DataFrame
     return out.assign(**{name: earlier, f"{name}_mixed": mixed}).drop(columns=["_same", "_then"])
 
 
-def rate_measures(values: pd.DataFrame, catalogue: Catalogue, alternatives: pd.DataFrame | None = None) -> pd.DataFrame:
+def rate_measures(values: DataFrame[Figures], catalogue: Catalogue, alternatives: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each (measure, quarter) with its previous and year-ago figures, BRAG and trends.
 
     `alternatives`: every source's figure per measure and quarter (pipeline.stages.measures), so that
