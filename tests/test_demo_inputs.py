@@ -13,7 +13,12 @@ import pandas as pd
 import pytest
 
 from pipeline.config.contract import Column, Contract, Table
-from pipeline.tools.demo import write_demo_inputs
+from pipeline.config.loading import ConfigError
+from pipeline.tools.demo import loading, write_demo_inputs
+from pipeline.tools.demo.commentary import Commentary
+from pipeline.tools.demo.evolve import EvolveData
+from pipeline.tools.demo.social_care import SocialCareData
+from pipeline.tools.demo.workplan import Workplan
 from tests.conftest import realdata
 
 PERIOD_START = datetime(2023, 10, 1)
@@ -238,3 +243,25 @@ def test_referrals_csv_is_windows_1252_with_crlf_and_uk_dates(files) -> None:
     parsed = pd.to_datetime(pd.Series(dates), format="%d/%m/%Y")
     assert parsed.between(PERIOD_START, PERIOD_END).all()
     assert {row[header.index("CSE indicator")] for row in rows[1:]} == {"Y", "N"}
+
+
+# --------------------------------------------------------------------------- the data files
+
+@pytest.mark.parametrize("name, model, typed, instead, says", [
+    ("social_care.yaml", SocialCareData, "Neglect: 0.40", "Neglect: 0.30",
+     "social_care.yaml line 18, at cp_categories: the shares add up to 0.9, not 1"),
+    ("evolve.yaml", EvolveData, "{worker} helped me see", "{wroker} helped me see",
+     "evolve.yaml line 10, at quotes.Child or young person.excellent or good.2: unknown name {wroker}"),
+    ("workplan.yaml", Workplan, "date_achieved: 14/03/2025", "date_achieved: 2025-03-14",
+     "workplan.yaml line 19, at actions.0.date_achieved: 2025-03-14 is not a date written dd/mm/yyyy"),
+    ("commentary.yaml", Commentary, "quarter: Q1 2025/26", "quarter: Q1 2023/24",
+     "commentary.yaml line 45, at comments.5.quarter: the quarter must be one of Q3 2024/25,"),
+])
+def test_a_broken_demo_data_file_stops_with_the_line_to_fix(tmp_path, monkeypatch, name, model, typed, instead,
+                                                            says) -> None:
+    text = (loading.DATA / name).read_text(encoding="utf-8")
+    (tmp_path / name).write_text(text.replace(typed, instead, 1), encoding="utf-8")
+    monkeypatch.setattr(loading, "DATA", tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        loading.load(name, model)
+    assert str(caught.value).startswith(says)
