@@ -49,9 +49,10 @@ class PartnershipData(StrictModel):
     @field_validator("activities")
     @classmethod
     def _run_by_known_agencies(cls, activities: list[Activity], info: ValidationInfo) -> list[Activity]:
-        unknown = sorted({a.agency for a in activities} - set(info.data.get("agencies", [])))
-        if "agencies" in info.data and unknown:
-            raise ValueError(f"agencies not in the agencies list: {', '.join(unknown)}")
+        if "agencies" in info.data:  # else the agencies list has its own error
+            unknown = sorted({a.agency for a in activities} - set(info.data["agencies"]))
+            if unknown:
+                raise ValueError(f"agencies not in the agencies list: {', '.join(unknown)}")
         return activities
 
 
