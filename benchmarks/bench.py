@@ -117,7 +117,7 @@ def _copy(name: str, frame, k: int):
 def _fast_workbook_class():
     """The demo's workbook writer, streaming (constant_memory) and writing whole columns at a time.
 
-    The cells are what `pipeline.tools.demo._write_cell` writes (dates as date-formatted serial
+    The cells are what `pipeline.tools.demo.files._write_cell` writes (dates as date-formatted serial
     numbers, exactly what xlsxwriter's write_datetime stores), so the files differ only in
     holding their strings inline, as any streamed xlsx does.
     """
@@ -125,7 +125,7 @@ def _fast_workbook_class():
     import pandas as pd
     import xlsxwriter
 
-    from pipeline.tools import demo
+    from pipeline.tools.demo import files as demo
 
     class FastWorkbook(demo._Workbook):
         def __init__(self, path: Path, title: str) -> None:
@@ -173,7 +173,8 @@ def _generator_key() -> str:
     import inspect
 
     digest = hashlib.sha256(f"v{GENERATOR_VERSION}".encode())
-    for path in (REPO / "pipeline" / "demo.py", REPO / "schemas" / "sources.yaml"):
+    demo = REPO / "pipeline" / "tools" / "demo"
+    for path in (*sorted(demo.glob("*.py")), *sorted(demo.glob("data/*.yaml")), REPO / "schemas" / "sources.yaml"):
         digest.update(path.read_bytes())
     for function in (scaled_tables, _copy, _fast_workbook_class):
         digest.update(inspect.getsource(function).encode())
@@ -193,7 +194,7 @@ def ensure_inputs(total_rows: int) -> tuple[Path, dict]:
         shutil.rmtree(folder)
     print(f"Generating inputs for {total_rows:,} rows in {folder} (cached for later runs) ...", flush=True)
     started = time.perf_counter()
-    from pipeline.tools import demo
+    from pipeline.tools.demo import files as demo
 
     tables = scaled_tables(total_rows)
     saved = demo.demo_tables, demo._Workbook

@@ -3,6 +3,7 @@ so that a fault in the reader cannot hide a fault in the demo, or the other way 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,12 @@ import pandas as pd
 import pytest
 
 from pipeline.config.contract import Column, Contract, Table
-from pipeline.tools.demo import write_demo_inputs
+from pipeline.config.loading import ConfigError
+from pipeline.tools.demo import loading, write_demo_inputs
+from pipeline.tools.demo.commentary import Commentary
+from pipeline.tools.demo.evolve import EvolveData
+from pipeline.tools.demo.social_care import SocialCareData
+from pipeline.tools.demo.workplan import Workplan
 from tests.conftest import realdata
 
 PERIOD_START = datetime(2023, 10, 1)
@@ -22,6 +28,20 @@ QUARTER_STARTS = pd.date_range("2023-10-01", periods=8, freq="3MS")
 SEED_PEOPLE = ["Rebecca Wall", "Catherine Hall", "Steve Chapman", "Cath Blane", "Sam Barstow", "Phil Morris",
                "Susan Claydon", "Theresa Brocklehurst", "Aileen Chambers"]
 HEADER_SEARCH_ROWS = 10
+# SHA-256 of each file as written before the demo became a package (issue 13, main at 991fc53),
+# with xlsxwriter 3.3.1 and pandas 3.1.1: a restructuring of the demo must write the same bytes.
+FINGERPRINTS = {
+    "Annex A 2025.xlsx": "ee612718a58e2deadfbc55ebbf459f89156ffe412b983a88a836cfb41c717e2c",
+    "CEDG work plan action log Sep 2025.xlsx": "53430028a667c9eb7f3518ea62570835ca3c9a9f0a50d3441e4fe0b95aeeb35e",
+    "CSC exploitation data Q2 2025-26.xlsx": "15bf27897f5be3aa3e8fd49c8800204ef43b106b2f1970b64caf407e0cc698e8",
+    "CSC referrals extract.csv": "acecda40892c127e2757e6e55b1bc04bf29d631153a23219e1238ac59652fe8f",
+    "Early Help completed assessments Oct 2023 - Sep 2025.xlsx":
+        "d70394cfa6d40bee2b55971ad767664031db12a5ab505024ba36ee5fbfda21e9",
+    "Evolve CE data Q2 2025-26.xlsx": "7103a2acf2c281699124026430f7448ff7fd61f7afe975cb26d2c94807f89793",
+    "Partnership return \u2013 Q2 2025-26.xlsx": "c455aeab2319262219f56ad105180a4689552be4dce8b047eebe489c9c892dac",
+    "SYP child exploitation data Q2 2025-26.xlsx": "f1710351a166858eddd7de4f42e42ae492ab56b2a31ca15c7caf1a752c0fd1da",
+    "Scorecard commentary Q2 2025-26.xlsx": "aebc2e9d2808fd56c974a58aa2f293eb26b30e84741f24597cfc02fc59ae2d53",
+}
 
 Cells = dict[str, list[tuple]]  # sheet name -> rows of cell values
 
@@ -92,6 +112,11 @@ def test_two_runs_write_the_same_files_with_the_same_cells(runs) -> None:
     assert all(p.is_file() for p in paths)
     for name in first:
         assert first[name] == second[name], f"{name} differs between runs"
+
+
+def test_the_files_are_byte_for_byte_those_written_before_the_restructuring(runs) -> None:
+    written = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in runs[0]}
+    assert written == FINGERPRINTS
 
 
 # --------------------------------------------------------------------------- shape against the contract
@@ -218,3 +243,25 @@ def test_referrals_csv_is_windows_1252_with_crlf_and_uk_dates(files) -> None:
     parsed = pd.to_datetime(pd.Series(dates), format="%d/%m/%Y")
     assert parsed.between(PERIOD_START, PERIOD_END).all()
     assert {row[header.index("CSE indicator")] for row in rows[1:]} == {"Y", "N"}
+
+
+# --------------------------------------------------------------------------- the data files
+
+@pytest.mark.parametrize("name, model, typed, instead, says", [
+    ("social_care.yaml", SocialCareData, "Neglect: 0.40", "Neglect: 0.30",
+     "social_care.yaml line 18, at cp_categories: the shares add up to 0.9, not 1"),
+    ("evolve.yaml", EvolveData, "{worker} helped me see", "{wroker} helped me see",
+     "evolve.yaml line 10, at quotes.Child or young person.excellent or good.2: unknown name {wroker}"),
+    ("workplan.yaml", Workplan, "date_achieved: 14/03/2025", "date_achieved: 2025-03-14",
+     "workplan.yaml line 19, at actions.0.date_achieved: 2025-03-14 is not a date written dd/mm/yyyy"),
+    ("commentary.yaml", Commentary, "quarter: Q1 2025/26", "quarter: Q1 2023/24",
+     "commentary.yaml line 45, at comments.5.quarter: the quarter must be one of Q3 2024/25,"),
+])
+def test_a_broken_demo_data_file_stops_with_the_line_to_fix(tmp_path, monkeypatch, name, model, typed, instead,
+                                                            says) -> None:
+    text = (loading.DATA / name).read_text(encoding="utf-8")
+    (tmp_path / name).write_text(text.replace(typed, instead, 1), encoding="utf-8")
+    monkeypatch.setattr(loading, "DATA", tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        loading.load(name, model)
+    assert str(caught.value).startswith(says)

@@ -1,0 +1,147 @@
+"""Evolve, the child exploitation team: its cohort, risk assessments, case audits and feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import AfterValidator, Field, field_validator
+
+from pipeline.config.loading import StrictModel
+from pipeline.tools.demo.loading import every_key, filled_from, load
+from pipeline.tools.demo.shared import (
+    NAMES,
+    PERIOD_END,
+    PERIOD_START,
+    QUARTERS,
+    progress,
+    random_days,
+    random_weekdays,
+    stream,
+)
+
+CCE_TOOL_FROM = pd.Timestamp("2025-04-01")  # the CCE risk measure is "being developed": recorded from here
+LEVELS = ["Low", "Medium", "High"]
+
+Respondent = Literal["Child or young person", "Parent or carer"]
+Quote = Annotated[str, AfterValidator(filled_from(["worker", "child", "family"]))]
+
+
+class Quotes(StrictModel):
+    excellent_or_good: list[Quote] = Field(alias="excellent or good", min_length=1)
+    fair_or_poor: list[Quote] = Field(alias="fair or poor", min_length=1)
+
+
+class EvolveData(StrictModel):
+    quotes: Annotated[dict[Respondent, Quotes], every_key(Respondent)]
+    formula_like_quote: Quote
+
+    @field_validator("formula_like_quote")
+    @classmethod
+    def _looks_like_a_formula(cls, quote: str) -> str:
+        if not quote.startswith("="):
+            raise ValueError("it must start with '=': it is there to show such a quote is kept as text")
+        return quote
+
+
+DATA = load("evolve.yaml", EvolveData)
+
+
+def evolve_cohort(refs: list[str]) -> pd.DataFrame:
+    """The children Evolve works with: their concern and the date of their first assessment.
+
+    A fifth are the caseload carried into October 2023, first reviewed in its first weeks.
+    """
+    rng = stream("evolve_cohort")
+    n = len(refs)
+    carried = n // 5
+    first = pd.concat([random_weekdays(rng, PERIOD_START, pd.Timestamp("2023-11-15"), carried),
+                       random_weekdays(rng, PERIOD_START, pd.Timestamp("2025-08-29"), n - carried)],
+                      ignore_index=True)
+    concern = rng.choice(["CSE", "CCE", "CSE and CCE"], n, p=[0.55, 0.30, 0.15])
+    return pd.DataFrame({"child_ref": refs, "concern": concern, "first": first})
+
+
+def _risk_journey(rng: np.random.Generator, start: pd.Timestamp) -> list[tuple[pd.Timestamp, str]]:
+    """One child's assessments: reviews every 6-12 weeks, usually stepping down, sometimes up.
+
+    Stepping down gets a little likelier over the period, so the time to step down falls.
+    """
+    level = int(rng.choice(3, p=[0.1, 0.45, 0.45]))
+    day, out = start, []
+    while day <= PERIOD_END and len(out) < 14:
+        out.append((day, LEVELS[level]))
+        if (level == 0 and rng.random() < 0.45) or rng.random() < 0.04:
+            break  # closed: safe at low risk, or moved away
+        day = day + pd.Timedelta(days=int(rng.integers(42, 85)))
+        down = 0.28 + 0.14 * progress(day)
+        draw = rng.random()
+        if draw < down:
+            level = max(level - 1, 0)
+        elif draw < down + 0.06:
+            level = min(level + 1, 2)
+    return out
+
+
+def evolve_risk(cohort: pd.DataFrame) -> pd.DataFrame:
+    """Initial assessments and reviews. CSE throughout; CCE only from April 2025, when its tool started."""
+    rng = stream("evolve_risk")
+    rows = []
+    for child, concern, first in cohort[["child_ref", "concern", "first"]].itertuples(index=False):
+        for kind in ("CSE", "CCE"):
+            if kind in concern:
+                rows += [(child, day, kind, level) for day, level in _risk_journey(rng, first)]
+    frame = pd.DataFrame(rows, columns=["child_ref", "assessment_date", "exploitation_type", "risk_level"])
+    frame = frame[(frame["exploitation_type"] == "CSE") | (frame["assessment_date"] >= CCE_TOOL_FROM)]
+    return frame.sort_values(["assessment_date", "child_ref", "exploitation_type"]).reset_index(drop=True)
+
+
+def evolve_audits(risk: pd.DataFrame) -> pd.DataFrame:
+    """About 40 case audits a quarter, each on a child open to Evolve at the time; mostly graded Good."""
+    rng = stream("evolve_audits")
+    spans = risk.groupby("child_ref")["assessment_date"].agg(["min", "max"])
+    refs = spans.index.to_numpy()
+    first, last = spans["min"].to_numpy(), (spans["max"] + pd.Timedelta(days=42)).to_numpy()
+    parts = []
+    for q in QUARTERS:
+        dates = random_weekdays(rng, q.start, q.end, int(rng.integers(36, 45))).sort_values().to_numpy()
+        open_now = (first[None, :] <= dates[:, None]) & (dates[:, None] <= last[None, :])
+        chosen = [rng.choice(refs[row] if row.any() else refs) for row in open_now]
+        parts.append(pd.DataFrame({"audit_date": dates, "child_ref": chosen}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["grade"] = rng.choice(["Outstanding", "Good", "Requires improvement", "Inadequate"], len(frame),
+                                p=[0.06, 0.70, 0.20, 0.04])
+    return frame
+
+
+def _quote(rng: np.random.Generator, who: str, rating: str, child: str, worker: str, family: object) -> str:
+    """A quote for the rating given, naming the row's own child, worker and (first) family member."""
+    quotes = DATA.quotes[who]
+    choices = quotes.excellent_or_good if rating in ("Excellent", "Good") else quotes.fair_or_poor
+    template = choices[int(rng.integers(len(choices)))]
+    first_family = family.split(", ")[0] if isinstance(family, str) else ""
+    return template.format(worker=worker, child=child, family=first_family)
+
+
+def evolve_feedback() -> pd.DataFrame:
+    """10-20 pieces of feedback a quarter, mostly Excellent or Good, with names for redaction tests."""
+    rng = stream("evolve_feedback")
+    parts = [random_days(rng, q.start, q.end, int(rng.integers(10, 21))) for q in QUARTERS]
+    frame = pd.DataFrame({"feedback_date": pd.concat(parts).sort_values().to_numpy()})
+    n = len(frame)
+    frame["respondent"] = rng.choice(["Child or young person", "Parent or carer"], n, p=[0.45, 0.55])
+    frame["rating"] = rng.choice(["Excellent", "Good", "Fair", "Poor"], n, p=[0.52, 0.35, 0.10, 0.03])
+    frame["child_name"] = rng.choice(NAMES.children, n)
+    frame["worker_name"] = rng.choice(NAMES.workers, n)
+    family = [", ".join(rng.choice(NAMES.family_members, int(rng.integers(1, 3)), replace=False)) for _ in range(n)]
+    frame["family_names"] = np.where(frame["respondent"] == "Parent or carer", family, None)
+    frame["quote"] = [_quote(rng, *row) for row in frame[
+        ["respondent", "rating", "child_name", "worker_name", "family_names"]].itertuples(index=False)]
+    frame.loc[rng.random(n) < 0.05, "quote"] = None  # a rating without words
+    injected = frame.index[frame["feedback_date"] >= QUARTERS[6].start][2]  # early in Q1 2025/26
+    formula_like = DATA.formula_like_quote.format(worker=frame.at[injected, "worker_name"])
+    frame.loc[injected, ["rating", "quote"]] = ["Excellent", formula_like]
+    frame["share_quote"] = rng.choice(["Yes", "No", None], n, p=[0.85, 0.07, 0.08])
+    return frame[["feedback_date", "respondent", "rating", "quote", "child_name", "family_names", "worker_name",
+                  "share_quote"]]
