@@ -20,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from pydantic import Field
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from pipeline.config.loading import StrictModel
 
@@ -46,14 +47,6 @@ NOT_A_WORKBOOK = ("could not be opened as an Excel workbook: it may be damaged, 
 
 class TooLarge(Exception):
     """The file is refused unread; the message (after 'it') says why and what to do."""
-
-
-def column_number(letters: bytes | str) -> int:
-    """'A' -> 1, 'XFD' -> 16384."""
-    number = 0
-    for ch in letters if isinstance(letters, str) else letters.decode():
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 def check_file_size(size: int, limits: InputLimits) -> None:
@@ -123,7 +116,7 @@ def _check_part(package: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | No
                 continue
             if n == 0 and (found := _DIMENSION.search(block, 0, 4096)) and found.group(3):
                 # a range like A1:D500; a lone 'A1' is what streaming writers put, so it says nothing
-                declared, rows, columns = True, int(found.group(4)), column_number(found.group(3))
+                declared, rows, columns = True, int(found.group(4)), _column(found.group(3))
                 _check_cells(sheet, rows, columns, rows * columns, limits)
                 wider = re.compile(rb'\sr="[A-Z]{%d,3}\d' % (len(found.group(3)) + 1))
             text = tail + block
@@ -146,19 +139,21 @@ def _check_part(package: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str | No
 
 def _furthest(text: bytes, end: int) -> tuple[int, int]:
     """The furthest row and column any cell reference in the text names."""
-    rows = columns = 0
-    for letters, number in _REF.findall(text, 0, end):
-        rows = max(rows, int(number))
-        columns = max(columns, column_number(letters) if letters else 0)
-    return rows, columns
+    refs = _REF.findall(text, 0, end)
+    rows = max((int(number) for _, number in refs), default=0)
+    last = max((letters for letters, _ in refs), key=lambda letters: (len(letters), letters), default=b"")
+    return rows, _column(last)
+
+
+def _column(letters: bytes) -> int:
+    """b'A' -> 1, b'XFD' -> 16384; 0 for none."""
+    return xl_cell_to_rowcol(letters.decode() + "1")[1] + 1 if letters else 0
 
 
 def _check_cells(sheet: str, rows: int, columns: int, cells: int, limits: InputLimits) -> None:
     if cells <= limits.max_cells:
         return
-    from pipeline.problems import column_letter
-
-    corner = f"{column_letter(columns - 1)}{rows}" if rows and columns else "its last cell"
+    corner = xl_rowcol_to_cell(rows - 1, columns - 1) if rows and columns else "its last cell"
     raise TooLarge(f"has a sheet, '{sheet}', that reaches cell {corner} ({rows:,} rows by {columns:,} columns), "
                    f"more than the {limits.max_cells:,} cells a sheet may have (max_cells under input_limits in "
                    "schemas/settings.yaml). Something may have been typed far below or to the right of the table: "

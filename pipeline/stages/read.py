@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline import problems as pr
 from pipeline.config.contract import Contract, Table
@@ -519,7 +520,7 @@ def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, l
     order = sorted(match.columns, key=match.columns.get)
     data, totals, notes = _drop_non_records(data, order)
     data = data.assign(_loc=loc).reset_index(drop=True)
-    letters = {name: pr.column_letter(index) for name, index in match.columns.items()}
+    letters = {name: xl_col_to_name(index) for name, index in match.columns.items()}
     location = Location(loc, file.name, sheet, match.table, match.row + 1, letters, match.headings, len(data), period)
     found: list[dict[str, str]] = []
     for rows, what in ((totals, "a totals row"), (notes, "a note below the table")):
@@ -604,12 +605,12 @@ def _duplicate_problems(file: InputFile, sheet: str, match: Match, contract: Con
     table = contract.tables[match.table]
     out = []
     for column, hits in match.duplicates.items():
-        cells = " and ".join(f"{pr.column_letter(c)}{match.row + 1}" for c in hits)
+        cells = " and ".join(xl_rowcol_to_cell(match.row, c) for c in hits)
         out.append(pr.problem(
             "error",
             f"{pr.where(file.name, sheet)}: more than one column could be '{table.columns[column].header}' "
             f"({cells}), so this {table.title.lower()} table was not read. Rename or delete the extra column.",
-            file=file.name, sheet=sheet, cell=f"{pr.column_letter(hits[1])}{match.row + 1}",
+            file=file.name, sheet=sheet, cell=xl_rowcol_to_cell(match.row, hits[1]),
             column=table.columns[column].header, source=match.table, check="duplicate_heading"))
     return out
 
