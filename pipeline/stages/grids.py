@@ -124,9 +124,10 @@ def _is_zip(path: Path) -> bool:
 
 
 class CsvGrid:
+    """A CSV file: one sheet, with no name."""
+
     def __init__(self, path: Path) -> None:
-        text, self.encoding = decode_text(path.read_bytes())
-        self.data = _parse_csv(text)
+        self.data = _parse_csv(_decode_text(path.read_bytes()))
 
     def sheets(self) -> list[str]:
         return [""]
@@ -135,18 +136,16 @@ class CsvGrid:
         return self.data
 
 
-def decode_text(raw: bytes) -> tuple[str, str]:
+def _decode_text(raw: bytes) -> str:
     """CSV text as Windows users save it: UTF-8 (with or without BOM), UTF-16, or cp1252."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+        return raw.decode("utf-16")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
 
 
 def _parse_csv(text: str) -> pd.DataFrame:
