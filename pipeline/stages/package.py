@@ -40,8 +40,8 @@ _BLOCK = 4 * MB
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _REF = re.compile(rb'\sr="([A-Z]{0,3})(\d{1,7})"')
 _MERGE_CELL = b"mergeCell"  # the element <mergeCell ref="A1:C1"/>, with or without a namespace prefix
-MERGE_CHECK_MAX_ROWS = 20_000  # merged cells are filled on sheets this long at most: hand-made returns merge
-                               # cells, large system extracts do not
+# Merged cells are looked for and filled on sheets this long at most: hand-made returns merge cells, system extracts do not.
+MERGE_CHECK_MAX_ROWS = 20_000
 _INDEX_MAX = 16 * MB  # the workbook's index of its sheets is read only if it is no bigger than this
 
 

@@ -129,6 +129,8 @@ def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, l
     return location, data, found
 
 
+# --------------------------------------------------------------------------- files and their sheets
+
 def read_file(file: InputFile, contract: Contract, first_loc: int, limits: InputLimits | None = None,
               ) -> tuple[list[tuple[Location, pd.DataFrame]], list[dict[str, str]]]:
     """Every recognised table in one file, and what could not be used."""

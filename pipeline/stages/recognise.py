@@ -20,6 +20,8 @@ header_key = lru_cache(maxsize=1 << 16)(_header_key)  # the same cell texts recu
 
 @dataclass(frozen=True)
 class Match:
+    """A heading row found on a sheet for one table of the contract, and how well it names the table."""
+
     table: str
     row: int  # absolute 0-based index of the heading row
     columns: dict[str, int]  # contract column -> absolute column index
