@@ -68,16 +68,6 @@ def counts(problems: DataFrame[Problems]) -> dict[str, int]:
     return {s: int(found.get(s, 0)) for s in SEVERITY_ORDER}
 
 
-def column_letter(index: int) -> str:
-    """0-based column index to Excel letters: 0 -> A, 27 -> AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def show_value(value: object) -> str:
     """A found value as the officer would see it in the cell."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:

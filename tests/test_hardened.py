@@ -23,7 +23,7 @@ from pipeline.config.loading import ConfigError, load_model
 from pipeline.config.settings import Settings
 from pipeline.paths import LONGEST_BELOW_OUTPUTS
 from pipeline.stages.package import InputLimits, TooLarge, check_package
-from tests.conftest import ROOT, TODAY, copy_demo_inputs
+from tests.conftest import ROOT, TODAY, copy_demo_inputs, write_xlsx
 
 pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
 
@@ -118,18 +118,28 @@ def test_a_far_cell_a_bogus_dimension_and_odd_packing_are_refused_before_reading
     }
     for name, (path, words) in cases.items():
         with pytest.raises(TooLarge) as refused:
-            check_package(path, {"Data": "xl/worksheets/sheet1.xml"}, limits)
+            check_package(path, limits)
         assert words in str(refused.value), name
-    assert "sheet, 'Data'" in str(pytest.raises(TooLarge, check_package, cases["far cell"][0],
-                                                {"Data": "xl/worksheets/sheet1.xml"}, limits).value)
+    # the sheet is named as the workbook's own index names it
+    assert "sheet, 'Data'" in str(pytest.raises(TooLarge, check_package, cases["far cell"][0], limits).value)
 
 
 def test_an_ordinary_sheet_passes_and_the_limits_come_from_settings(tmp_path):
     rows = "".join(f'<row r="{r}">' + cell(f"A{r}", "x") + cell(f"D{r}", "y") + "</row>" for r in range(1, 201))
     path = package(tmp_path / "ok.xlsx", '<dimension ref="A1:D200"/>', rows)
-    check_package(path, {"Data": "xl/worksheets/sheet1.xml"}, InputLimits())
+    check_package(path, InputLimits())
     with pytest.raises(TooLarge, match="more than the 500 cells"):
-        check_package(path, {"Data": "xl/worksheets/sheet1.xml"}, InputLimits(max_cells=500))
+        check_package(path, InputLimits(max_cells=500))
+
+
+def test_the_guard_names_each_sheet_and_notes_which_have_merged_cells(tmp_path):
+    path = write_xlsx(tmp_path / "m.xlsx", {"Plain": [["a", "b"], [1, 2]], "Merged": [["Arrests", None], ["CSE", "CCE"]]},
+                      merged={"Merged": ["A1:B1"]})
+    seen = check_package(path, InputLimits())
+    assert seen.unmerged == {"Plain"} and seen.may_merge("Merged") and not seen.may_merge("Plain")
+    assert seen.may_merge("a sheet its index does not list")  # then the reader is asked
+    long = package(tmp_path / "long.xlsx", '<dimension ref="A1:B30000"/>', '<row r="1">' + cell("A1", "x") + "</row>")
+    assert check_package(long, InputLimits()).may_merge("Data")  # not looked at: too long for its merges to be filled
 
 
 def test_limits_and_windows_device_names_are_checked_in_settings_yaml(tmp_path):

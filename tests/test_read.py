@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 from datetime import datetime
 
 import pandas as pd
 import pytest
 
+from pipeline.stages import grids
 from tests.conftest import check, messages, write_xlsx
 
 RISK_HEAD = ["Child reference", "Assessment date", "Exploitation type", "Risk level"]
@@ -18,6 +20,14 @@ def risk_rows() -> list[list[object]]:
     return [["CE100001", datetime(2024, 10, 3), "CSE", "High"],
             ["CE100002", datetime(2024, 11, 5), "CCE", "Medium"],
             ["CE100001", datetime(2025, 1, 9), "CSE", "Medium"]]
+
+
+def training_rows() -> list[list[object]]:
+    """Three courses, the agency written once beside them (merged down as B2:B4)."""
+    return [["Date of course", "Agency", "Course", "Number attending"],
+            [datetime(2024, 10, 1), "Police", "CE e-learning level 1", 4],
+            [datetime(2024, 10, 2), None, "CE e-learning level 2", 5],
+            [datetime(2024, 10, 3), None, "Lessons learned", 6]]
 
 
 def test_title_rows_blank_rows_and_offset_columns_keep_excel_cells(tmp_path, contract):
@@ -76,17 +86,25 @@ def test_merged_group_headings_and_merged_data_cells(tmp_path, contract):
             [datetime(2024, 10, 1), 1, 2, 3, 4, 5, 6, 7, 8]]
     merged = {"Police": ["B1:C1", "D1:E1", "F1:G1", "A1:A2", "H1:H2", "I1:I2"]}
     write_xlsx(tmp_path / "in" / "p.xlsx", {"Police": rows}, merged=merged)
-    training = [["Date of course", "Agency", "Course", "Number attending"],
-                [datetime(2024, 10, 1), "Police", "CE e-learning level 1", 4],
-                [datetime(2024, 10, 2), None, "CE e-learning level 2", 5],
-                [datetime(2024, 10, 3), None, "Lessons learned", 6]]
-    write_xlsx(tmp_path / "in" / "t.xlsx", {"Training": training}, merged={"Training": ["B2:B4"]})
+    write_xlsx(tmp_path / "in" / "t.xlsx", {"Training": training_rows()}, merged={"Training": ["B2:B4"]})
     result = check(tmp_path / "in", contract)
     disruption = result.checked.frames["police_disruption"]
     assert disruption.loc[0, ["cse_arrests", "cce_arrests", "cce_convictions", "disruptive_orders"]].tolist() == [1, 2, 6, 8]
     assert result.staged.locations[0].header_row == 2
     assert result.checked.frames["training"]["agency"].tolist() == ["Police"] * 3
     assert messages(result, "error") == []
+
+
+def test_merged_ranges_are_asked_for_only_on_sheets_that_have_merged_cells(tmp_path, contract, monkeypatch):
+    asked = []
+    merged = grids.ExcelGrid._merged
+    monkeypatch.setattr(grids.ExcelGrid, "_merged", lambda grid, sheet: asked.append(sheet) or merged(grid, sheet))
+    write_xlsx(tmp_path / "in" / "t.xlsx", {"Risk": [RISK_HEAD, *risk_rows()], "Training": training_rows()},
+               merged={"Training": ["B2:B4"]})
+    result = check(tmp_path / "in", contract)
+    assert asked == ["Training"]  # python-calamine reads a sheet again to find them: only where there are some
+    assert result.checked.frames["training"]["agency"].tolist() == ["Police"] * 3
+    assert len(result.checked.frames["evolve_risk"]) == 3
 
 
 def test_text_dates_serials_numbers_as_text_and_error_strings(tmp_path, contract):
@@ -148,6 +166,22 @@ def test_lock_files_hidden_sheets_and_upper_case_extensions(tmp_path, contract):
     assert not any("~$" in m for m in messages(result, "warning") + messages(result, "error"))
 
 
+def test_a_hidden_sheet_is_skipped_even_when_it_is_damaged(tmp_path, contract):
+    source = write_xlsx(tmp_path / "src" / "r.xlsx", {"Risk": [RISK_HEAD, *risk_rows()], "Old": [["x"]]}, hidden=("Old",))
+    (tmp_path / "in").mkdir()
+    with zipfile.ZipFile(source) as plain, zipfile.ZipFile(tmp_path / "in" / "r.xlsx", "w") as damaged:
+        for info in plain.infolist():
+            part = plain.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":  # an entity no XML reader knows
+                part = part.replace(b"<sheetData>", b'<sheetData><row r="2"><c r="A2" t="inlineStr"><is><t>&bogus;'
+                                    b"</t></is></c></row>", 1)
+            damaged.writestr(info, part)
+    result = check(tmp_path / "in", contract)
+    assert len(result.checked.frames["evolve_risk"]) == 3
+    assert not any("damaged" in m for m in messages(result, "warning"))
+    assert "sheet 'Old': skipped because the sheet is hidden" in " ".join(messages(result, "info"))
+
+
 def test_unrecognised_file_names_the_closest_table_and_missing_headings_and_others_carry_on(tmp_path, contract):
     folder = tmp_path / "in"
     write_xlsx(folder / "mystery.xlsx", {"Data": [["Child reference", "Assessment date", "Risk"], ["C1", "01/10/2024", "High"]]})
@@ -189,6 +223,17 @@ def test_old_xls_workbooks_are_read(tmp_path, contract):
     frame = result.checked.frames["evolve_risk"]
     assert frame["_row"].tolist() == [3, 4, 5]
     assert frame["assessment_date"].tolist() == [pd.Timestamp("2024-10-03"), pd.Timestamp("2024-11-05"), pd.Timestamp("2025-01-09")]
+
+
+def test_merged_cells_in_old_xls_workbooks_are_filled_too(tmp_path, contract):
+    """An .xls is no zip package, so the guard cannot say which sheets merge cells: every sheet is asked."""
+    source = write_xlsx(tmp_path / "src" / "t.xlsx", {"Training": training_rows()}, merged={"Training": ["B2:B4"]})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    result = check(folder, contract)
+    assert result.checked.frames["training"]["agency"].tolist() == ["Police"] * 3
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [

@@ -10,11 +10,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, field_validator, model_validator
 
 from pipeline.config.catalogue import Unit
-from pipeline.config.loading import ConfigError, StrictModel, load_model
+from pipeline.config.loading import ConfigError, StrictModel, line_of, load_model, yaml_tree
 
 Kind = Literal["completeness", "range", "consistency", "agreement", "plausibility"]
 Part = Literal["value", "numerator", "denominator"]
@@ -127,16 +126,6 @@ class Suite(StrictModel):
         return value
 
 
-def _item_lines(path: Path) -> list[int]:
-    """The line each entry of `expectations:` starts on (read again only when there is an error)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    root = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=loader)
-    for key, value in root.value if isinstance(root, yaml.MappingNode) else []:
-        if key.value == "expectations" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
-
-
 def load_suite(path: Path, refs: Iterable[str], tables: Iterable[str] | None = None) -> Suite:
     """Read expectations.yaml; a Ref that is not a measure on the scorecard, or a table that is not
     in sources.yaml, stops with its line."""
@@ -151,8 +140,9 @@ def load_suite(path: Path, refs: Iterable[str], tables: Iterable[str] | None = N
                   for source in (check.source, check.against) if source is not None
                   for table in source.tables if table not in contract]
     if wrong:
-        lines = _item_lines(path)
+        tree = yaml_tree(path)
+        lines = [line_of(tree, ("expectations", i)) for i, _, _ in wrong]
         raise ConfigError("\n".join(
-            f"{path.name}{f' line {lines[i]}' if i < len(lines) else ''}, at expectations.{i}: "
-            f"{what} (in '{check.name}')" for i, check, what in wrong))
+            f"{path.name}{f' line {line}' if line else ''}, at expectations.{i}: {what} (in '{check.name}')"
+            for line, (i, check, what) in zip(lines, wrong, strict=True)))
     return suite

@@ -56,7 +56,12 @@ def read_yaml(path: Path) -> Any:
         raise ConfigError(f"{path}{where}: this is not valid YAML ({problem}).") from None
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+def yaml_tree(path: Path) -> yaml.Node | None:
+    """The file's YAML tree, which knows the line of every key: composed only when there is an error to point at."""
+    return yaml.compose(_read_text(path), Loader=_Loader)
+
+
+def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The 1-based line of the deepest key in `loc` that exists in the YAML tree."""
     line = None
     for key in loc:
@@ -84,7 +89,7 @@ def describe_errors(path: Path, exc: ValidationError, node: yaml.Node | None) ->
     lines = []
     for error in exc.errors():
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-        line = _line_of(node, loc)
+        line = line_of(node, loc)
         where = ".".join(str(part) for part in loc) or "(top level)"
         message = error["msg"]
         if error["type"] == "extra_forbidden":
@@ -104,5 +109,4 @@ def load_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        node = yaml.compose(_read_text(path), Loader=_Loader)  # only now: to give line numbers
-        raise ConfigError(describe_errors(path, exc, node)) from None
+        raise ConfigError(describe_errors(path, exc, yaml_tree(path))) from None

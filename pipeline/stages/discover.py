@@ -57,17 +57,8 @@ def discover_files(inputs: Path) -> tuple[list[InputFile], pd.DataFrame]:
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
             continue
         name = rel.as_posix()
-        if path.name.startswith("~$"):
-            notes.append(pr.problem(
-                "info", f"{name}: skipped; it is Excel's lock file, which means that workbook is open in Excel.",
-                file=name, check="lock_file"))
-            continue
-        suffix = path.suffix.lower()
-        if suffix not in SPREADSHEET_SUFFIXES:
-            severity: pr.Severity = "info" if suffix in QUIET_SUFFIXES or path.name.lower() in {"thumbs.db", "desktop.ini"} else "warning"
-            notes.append(pr.problem(
-                severity, f"{name}: skipped; only .xlsx, .xlsm, .xls and .csv files are read.",
-                file=name, check="not_spreadsheet"))
+        if (skipped := _not_a_return(path, name)) is not None:
+            notes.append(skipped)
             continue
         try:
             stat = path.stat()
@@ -86,3 +77,16 @@ def discover_files(inputs: Path) -> tuple[list[InputFile], pd.DataFrame]:
                 file=name, value=first, check="same_file"))
         found.append(InputFile(path, name, stat.st_size, datetime.fromtimestamp(stat.st_mtime), digest, first))
     return found, pr.frame(notes)
+
+
+def _not_a_return(path: Path, name: str) -> dict[str, str] | None:
+    """The note on a file that is not read at all: Excel's lock file, or not a spreadsheet."""
+    if path.name.startswith("~$"):
+        return pr.problem("info", f"{name}: skipped; it is Excel's lock file, which means that workbook is open "
+                          "in Excel.", file=name, check="lock_file")
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        return None
+    quiet = suffix in QUIET_SUFFIXES or path.name.lower() in {"thumbs.db", "desktop.ini"}
+    return pr.problem("info" if quiet else "warning", f"{name}: skipped; only .xlsx, .xlsm, .xls and .csv files are "
+                      "read.", file=name, check="not_spreadsheet")

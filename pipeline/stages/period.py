@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.config.contract import normalise
-from pipeline.problems import column_letter
 from pipeline.stages.cast import parse_dates
 
 LABEL = "period covered"
@@ -68,7 +68,7 @@ def find_period(head: pd.DataFrame, before_row: int | None = None) -> Period | N
             if not (isinstance(value, str) and value.lstrip()[:6].lower() == "period"
                     and normalise(value).startswith(LABEL)):
                 continue
-            cell = cell or f"{column_letter(int(head.columns[c]))}{int(r) + 1}"
+            cell = cell or xl_rowcol_to_cell(int(r), int(head.columns[c]))
             found = value.strip()[:120] if not found else found
             own = _dates_in(value)
             dates = own + [d for v in values[c + 1:] if isinstance(v, str) for d in _dates_in(v)]
