@@ -468,7 +468,7 @@ def test_definitions_explain_every_measure_and_the_brag_key(demo):
 
 
 def test_text_too_long_for_a_cell_is_cut_with_a_visible_end():
-    from pipeline.workbook.book import CELL_LIMIT, CUT, fit_cell
+    from pipeline.workbook.layout import CELL_LIMIT, CUT, fit_cell
 
     cut = fit_cell("x" * 40_000)
     assert len(cut) == CELL_LIMIT and cut.endswith(CUT) and cut.startswith("x" * 1000)
