@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline import problems as pr
+from pipeline.config.catalogue import Chart
 from pipeline.stages.coverage import Coverage
 from pipeline.stages.discover import InputFile
 from pipeline.stages.read import ReadTables
@@ -78,6 +79,7 @@ class ScorecardData:
     expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
     qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
     publish: bool = False  # the publishable copy: small numbers suppressed, no free text
+    charts: dict[str, Chart] = field(default_factory=dict)  # Ref -> its table and chart on the Supporting information
 
 
 @dataclass

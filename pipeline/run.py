@@ -249,7 +249,8 @@ def _build(paths: Paths, config: Config, when: datetime, today: date, quarter: p
             scorecard=scorecard, figures=rated, actions=actions,
             feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
             problems=problems, sources=sources_table(inputs, contract), demo=demo, lineage=merged.lineage,
-            expectations=expectations, qa_record=qa_folder.relative_to(paths.outputs) / "index.html")
+            expectations=expectations, qa_record=qa_folder.relative_to(paths.outputs) / "index.html",
+            charts=catalogue.charts)
         outcome.data = data
         with history_errors(history_db, paths.outputs / "archive"):
             outcome.saved_figures = save_history(history_db, merged, when.isoformat(timespec="seconds"), staged)

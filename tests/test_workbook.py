@@ -281,6 +281,28 @@ def test_charts_are_native_on_summary_and_supporting_information(demo):
     assert charts_on(demo.workbook, "Supporting information") == 4
 
 
+def test_the_supporting_information_draws_the_tables_and_charts_kpis_yaml_gives(demo, tmp_path):
+    def kinds(path: Path) -> list[str]:
+        with zipfile.ZipFile(path) as z:
+            return sorted(re.search(r"<c:(\w+)Chart>", z.read(n).decode()).group(1)
+                          for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+
+    assert kinds(demo.workbook) == ["bar", "bar", "bar", "bar", "line"]  # the Summary's, A1-A3, A4
+    charts = {ref: chart for ref, chart in demo.data.charts.items() if ref != "A2"}
+    a4 = charts["A4"]
+    charts["A4"] = a4.model_copy(update={"type": "column", "columns": [
+        a4.columns[2].model_copy(update={"heading": "Rate of positive outcomes"})]})
+    path, _ = write_workbook(replace(demo.data, charts=charts), tmp_path / "charts.xlsx")
+    assert kinds(path) == ["bar", "bar", "bar", "bar"]
+    sheet = openpyxl.load_workbook(path)["Supporting information"]
+    titles = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value[:3] in
+              ("A1.", "A2.", "A3.", "A4.")]
+    assert [t.split(".")[0] for t in titles] == ["A1", "A3", "A4"]
+    head = find(sheet, "Rate of positive outcomes")
+    assert head is not None and sheet.cell(head.row, 1).value == "Quarter" and sheet.cell(head.row, 3).value is None
+    assert sheet.cell(head.row + 4, 2).number_format == '0.0"%"'  # the figure in the measure's own unit
+
+
 # --------------------------------------------------------------------------- the other sheets
 
 def test_summary_gives_the_headline(demo):

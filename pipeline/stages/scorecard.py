@@ -101,6 +101,7 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
         objective = catalogue.objectives[m.objective]
         record: dict[str, object] = {
             "objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
+            "appendix": objective.appendix,
             "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity, "developing": m.developing,
             "target": target_text(m), "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing),
             "description": m.description, "source": m.source, "choices": " ".join(_choices(m, contract)),

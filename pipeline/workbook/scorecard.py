@@ -53,7 +53,7 @@ def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
         row += 1
         first = rows.iloc[0]
         group_row(sheet, row, SPARK, objective_heading(str(objective), text(first["objective_title"]),
-                                                       text(first["lead"]), str(objective) == "A"), st.group)
+                                                       text(first["lead"]), bool(first["appendix"])), st.group)
         for _, m in rows.iterrows():
             row += 1
             _measure(sheet, st, row, m)

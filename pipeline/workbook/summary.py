@@ -81,7 +81,7 @@ def _brag_counts(card: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
     out = []
     for objective, rows in card.groupby("objective", sort=False):
         counts = rows["brag"].value_counts()
-        name = APPENDIX if str(objective) == "A" else f"Objective {objective}"
+        name = APPENDIX if rows["appendix"].iloc[0] else f"Objective {objective}"
         out.append((name, text(rows["objective_title"].iloc[0]), [int(counts.get(s, 0)) for s in Rating]))
     return out
 

@@ -3,7 +3,7 @@ table with its chart, the quality-assurance activity map, and feedback from chil
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -16,6 +16,17 @@ from pipeline.workbook.words import APPENDIX
 if TYPE_CHECKING:
     from pipeline.model import ScorecardData
 
+
+
+class Column(NamedTuple):
+    """A column of a supporting measure's table (kpis.yaml's chart), with the unit of its numbers."""
+
+    figure: str  # shown, numerator, denominator or secondary
+    heading: str
+    unit: str
+    plot: bool
+
+
 SHEET = "Supporting information"
 WIDTHS = (24, 16, 16, 16, 2, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7)
 LAST = len(WIDTHS) - 1
@@ -23,33 +34,22 @@ TEXT_WIDTH = sum(WIDTHS[1:])  # a description merged from column B to the end
 TABLES_PER_PAGE = 2
 TABLE_ROWS = 13  # the rows a table's chart covers, at least
 
-# Each measure's table columns (figure field, heading, unit), its chart type and which of those
-# columns the chart plots.
-APPENDIX_SPEC = {
-    "A1": {"columns": (("shown", "Children", "count"),), "chart": "column", "plot": (0,)},
-    "A2": {"columns": (("shown", "Intelligence reports", "count"), ("secondary", "Linked offences", "count")),
-           "chart": "column", "plot": (0, 1)},
-    "A3": {"columns": (("shown", "Intelligence reports", "count"), ("secondary", "Linked offences", "count")),
-           "chart": "column", "plot": (0, 1)},
-    "A4": {"columns": (("numerator", "Positive outcomes", "count"), ("denominator", "Crimes with an outcome", "count"),
-                       ("shown", "Positive outcome rate", "percent")), "chart": "line", "plot": (2,)},
-}
-
-
 def write_supporting(book: Workbook, st: Styles, data: ScorecardData) -> None:
     """The supporting measures two to a page, then the QA map and the feedback, each on a new page."""
     sheet = book.add_worksheet(SHEET)
     set_widths(sheet, WIDTHS)
-    card = data.scorecard
-    titles = {r: text(t) for r, t in zip(card["ref"], card["title"])} if not card.empty else {}
+    card = data.scorecard.drop_duplicates("ref")
+    titles, units = dict(zip(card["ref"], card["title"].map(text))), dict(zip(card["ref"], card["unit"]))
     sheet.write_string(0, 0, f"{APPENDIX}: Supporting information", st.title)
     sheet.set_row(0, 24)
     row = 2
     breaks = []
-    for n, (ref, spec) in enumerate(APPENDIX_SPEC.items()):
+    for n, (ref, chart) in enumerate(data.charts.items()):
         if n and n % TABLES_PER_PAGE == 0:
             breaks.append(row)
-        row = _measure(book, sheet, st, data, row, ref, titles.get(ref, ref), spec)
+        columns = [Column(c.figure, c.heading, units.get(ref, "count") if c.figure == "shown" else "count", c.plot)
+                   for c in chart.columns]
+        row = _measure(book, sheet, st, data, row, ref, titles.get(ref, ref), chart.type, columns)
     breaks.append(row)
     row = _quality_assurance(sheet, st, data, row)
     row = _feedback(sheet, st, data, row)
@@ -59,7 +59,7 @@ def write_supporting(book: Workbook, st: Styles, data: ScorecardData) -> None:
 
 
 def _measure(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, row: int, ref: str, title: str,
-             spec: dict) -> int:
+             kind: str, columns: list[Column]) -> int:
     """A measure's quarters as a small table, a line for each quarter without data, and its chart
     beside the table; the next free row."""
     top = row
@@ -67,23 +67,23 @@ def _measure(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, 
     row += 1
     header = row
     sheet.write_string(row, 0, "Quarter", st.head)
-    for i, (_, name, _) in enumerate(spec["columns"]):
-        sheet.write_string(row, 1 + i, name, st.head_centre)
-    fit_row(sheet, row, ((name, WIDTHS[1] * 0.9) for _, name, _ in spec["columns"]))
+    for i, column in enumerate(columns):
+        sheet.write_string(row, 1 + i, column.heading, st.head_centre)
+    fit_row(sheet, row, ((column.heading, WIDTHS[1] * 0.9) for column in columns))
     figures = _rows(data, ref)
     for record in figures:
         row += 1
         sheet.write_string(row, 0, record["quarter"], st.ref)
-        for i, (field, _, unit) in enumerate(spec["columns"]):
+        for i, column in enumerate(columns):
             # A quarter without data stays blank (explained under the table): text would chart as zero.
-            put_number(sheet, row, 1 + i, record[field], st.percent if unit == "percent" else st.count)
+            put_number(sheet, row, 1 + i, record[column.figure], st.percent if column.unit == "percent" else st.count)
     first, last = header + 1, row
     for record in figures:
         if not record["ok"]:
             row += 1
             reason = record["reason"] if record["reason"].lower() not in ("", "no data") else ""
             put_text(sheet, row, 0, f"{record['quarter']}: no data" + (f" ({reason})." if reason else "."), st.italic)
-    chart = _chart(book, ref, title, spec, header, first, last)
+    chart = _chart(book, ref, title, kind, columns, header, first, last)
     sheet.insert_chart(top + 1, 5, chart, {"x_offset": 6, "y_offset": 2, "object_position": 2})
     return max(row, top + TABLE_ROWS) + 2
 
@@ -110,18 +110,18 @@ def _short_title(title: str) -> str:
     return title if len(title) <= 60 else title.split(":")[0].split("(")[0].strip()
 
 
-def _chart(book: Workbook, ref: str, title: str, spec: dict, header_row: int, first: int, last: int):
+def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column], header_row: int, first: int,
+           last: int):
     """The measure's native chart, drawn from its own small table (blank cells are gaps, not zeros)."""
-    kind = spec["chart"]
     chart = book.add_chart({"type": kind})
-    plotted = [(i, spec["columns"][i]) for i in spec["plot"]]
-    percent = any(unit == "percent" for _, (_, _, unit) in plotted)
-    for n, (i, (_, name, unit)) in enumerate(plotted):
+    plotted = [(i, column) for i, column in enumerate(columns) if column.plot]
+    percent = any(column.unit == "percent" for _, column in plotted)
+    for n, (i, column) in enumerate(plotted):
         series = {
             "name": [SHEET, header_row, 1 + i],
             "categories": [SHEET, first, 0, last, 0],
             "values": [SHEET, first, 1 + i, last, 1 + i],
-            "data_labels": {"value": True, "num_format": '0.0"%"' if unit == "percent" else "#,##0"},
+            "data_labels": {"value": True, "num_format": '0.0"%"' if column.unit == "percent" else "#,##0"},
         }
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
         if kind == "line":

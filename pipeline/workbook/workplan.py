@@ -76,8 +76,8 @@ def _objectives(data: ScorecardData) -> dict[str, tuple[str, str, bool]]:
     if card.empty:
         return {}
     firsts = card.drop_duplicates("objective")
-    return {str(o): (text(t), text(lead), str(o) == "A")
-            for o, t, lead in firsts[["objective", "objective_title", "lead"]].itertuples(index=False)}
+    return {str(o): (text(t), text(lead), bool(appendix)) for o, t, lead, appendix
+            in firsts[["objective", "objective_title", "lead", "appendix"]].itertuples(index=False)}
 
 
 def _action(sheet: Worksheet, st: Styles, row: int, action) -> None:
