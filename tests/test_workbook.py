@@ -255,9 +255,9 @@ def test_trends_keep_their_word_with_an_arrow(demo):
 
 def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
     card = demo.data.scorecard.copy()
-    row = card.index[card["ref"].eq("1.1")][0]
-    card.loc[row, "q1_history"] = True
-    card.loc[row, "q2_restated"] = "Restated: was 6"
+    first, second = demo.data.quarters[:2]
+    card.loc[card["ref"].eq("1.1") & card["quarter"].eq(first), "history"] = True
+    card.loc[card["ref"].eq("1.1") & card["quarter"].eq(second), "restated"] = "Restated: was 6"
     path, _ = write_workbook(replace(demo.data, scorecard=card), tmp_path / "restated.xlsx")
     sheet = openpyxl.load_workbook(path)["Scorecard"]
     cell = find(sheet, "1.1")

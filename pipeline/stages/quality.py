@@ -20,7 +20,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,11 @@ from pipeline.config.catalogue import Unit
 from pipeline.config.loading import ConfigError, StrictModel, load_model
 from pipeline.quarters import file_label, label
 from pipeline.rounding import half_away
+
+if TYPE_CHECKING:
+    from pandera.typing import DataFrame
+
+    from pipeline.model import Scorecard
 
 COLUMNS = ["expectation", "measure", "quarter", "result", "observed", "details", "severity"]
 PASSED, FAILED = "passed", "failed"
@@ -205,14 +210,13 @@ def _signed(values: pd.Series) -> pd.Series:
 
 # --------------------------------------------------------------------------- the frame GE validates
 
-def _long(figures: pd.DataFrame, scorecard: pd.DataFrame, quarters: list[pd.Period]) -> pd.DataFrame:
-    """One row per measure per quarter shown: the scorecard's cell, the figure behind it and the
-    previous quarter's figure. Built from the scorecard so that a quarter with no figure at all is
-    still a row (completeness needs it)."""
-    cells = pd.concat([
-        scorecard[["ref", "unit"]].assign(quarter=quarter, figure=scorecard[f"q{i}_value"],
-                                          text=scorecard[f"q{i}_text"], reason=scorecard[f"q{i}_reason"])
-        for i, quarter in enumerate(quarters, start=1)], ignore_index=True)
+def _long(figures: pd.DataFrame, scorecard: DataFrame[Scorecard], quarters: list[pd.Period]) -> pd.DataFrame:
+    """One row per measure per quarter shown, quarter by quarter: the scorecard's cell, the figure
+    behind it and the previous quarter's figure. Built from the scorecard so that a quarter with no
+    figure at all is still a row (completeness needs it)."""
+    shown = scorecard[scorecard["quarter"].isin(quarters)].sort_values("quarter", kind="stable")
+    cells = shown[["ref", "unit", "quarter", "value", "text", "reason"]].rename(columns={"value": "figure"}).reset_index(
+        drop=True)
     parts = figures[["ref", "quarter", "value", "numerator", "denominator", "status"]].drop_duplicates(
         ["ref", "quarter"], keep="last")
     previous = parts[["ref", "quarter", "value", "status"]].assign(quarter=parts["quarter"] + 1).rename(

@@ -69,7 +69,7 @@ def _measures(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
     """Each measure under its objective's heading; the last row."""
     tolerances = _tolerances(data)
     row = 0
-    for objective, rows in data.scorecard.groupby("objective", sort=False):
+    for objective, rows in data.scorecard.drop_duplicates("ref").groupby("objective", sort=False):
         row += 1
         first = rows.iloc[0]
         group_row(sheet, row, LAST, objective_heading(str(objective), text(first["objective_title"]),

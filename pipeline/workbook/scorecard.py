@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -54,9 +53,9 @@ def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
         first = rows.iloc[0]
         group_row(sheet, row, SPARK, objective_heading(str(objective), text(first["objective_title"]),
                                                        text(first["lead"]), bool(first["appendix"])), st.group)
-        for _, m in rows.iterrows():
+        for _, cells in rows.groupby("ref", sort=False):
             row += 1
-            _measure(sheet, st, row, m)
+            _measure(sheet, st, row, cells.to_dict("records"), data)
             sparks.append((xl_rowcol_to_cell(row, SPARK), f"'Scorecard'!{xl_range(row, VALUES, row, VALUES + 3)}"))
     last = row
     if last >= 1:
@@ -90,34 +89,36 @@ def _headers(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
     sheet.set_row(0, 30)
 
 
-def _measure(sheet: Worksheet, st: Styles, row: int, m: pd.Series) -> None:
-    """One measure's row: its quarters (with their notes as cell comments), target, trends, BRAG and commentary."""
+def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: ScorecardData) -> None:
+    """One measure's row from its quarters' rows (the measure's own columns are on each): the
+    quarters side by side, their notes as cell comments, then target, trends, BRAG and commentary."""
+    m = next(cell for cell in cells if cell["quarter"] == data.reporting)
+    position = {quarter: i for i, quarter in enumerate(data.quarters)}
     put_text(sheet, row, REF, m["ref"], st.ref)
     put_text(sheet, row, MEASURE, m["title"], st.wrap)
-    for i in range(1, 5):
-        col = Q1 + i - 1
-        put_text(sheet, row, col, m[f"q{i}_text"], st.figure_now if i == 4 else st.figure)
-        note = _quarter_note(m, i)
+    for cell in cells:
+        i, now = position[cell["quarter"]], cell is m
+        put_text(sheet, row, Q1 + i, cell["text"], st.figure_now if now else st.figure)
+        note = _quarter_note(cell)
         if note:
-            sheet.write_comment(row, col, note, {"author": "Scorecard", "x_scale": 2.2,
-                                                 "y_scale": 1 + note.count("\n") * 0.4})
-        put_number(sheet, row, VALUES + i - 1, m[f"q{i}_value"])
-        put_text(sheet, row, BRAGS + i - 1, m[f"q{i}_brag"])
+            sheet.write_comment(row, Q1 + i, note, {"author": "Scorecard", "x_scale": 2.2,
+                                                    "y_scale": 1 + note.count("\n") * 0.4})
+        put_number(sheet, row, VALUES + i, cell["value"])
+        put_text(sheet, row, BRAGS + i, cell["brag"])
     put_text(sheet, row, TARGET, m["target"], st.centre)
     put_text(sheet, row, SHORT, _trend(text(m["trend_short"]), text(m["polarity"])), st.centre)
     put_text(sheet, row, LONG, _trend(text(m["trend_long"]), text(m["polarity"])), st.centre)
-    put_text(sheet, row, BRAG, m["brag"], st.rating)
+    put_text(sheet, row, BRAG, m["brag"], st.rating)  # the reporting quarter's
     comment = _commentary(m)
     put_text(sheet, row, COMMENT, comment, st.wrap)
     put_text(sheet, row, NOTES, m["notes"], st.wrap)
     fit_row(sheet, row, [(m["title"], WIDTHS[MEASURE]), (comment, WIDTHS[COMMENT]), (m["notes"], WIDTHS[NOTES]),
                          (m["target"], WIDTHS[TARGET]),
-                         *((m[f"q{i}_text"], WIDTHS[Q1] * (0.85 if i == 4 else 1)) for i in range(1, 5))],
-            minimum=2)
+                         *((cell["text"], WIDTHS[Q1] * (0.85 if cell is m else 1)) for cell in cells)], minimum=2)
     sheet.write_blank(row, SPARK, None, st.wrap)
 
 
-def _commentary(m: pd.Series) -> str:
+def _commentary(m: dict) -> str:
     """The comment with its author; or that one is needed (a Red measure without one)."""
     comment, author = text(m["comment"]), text(m["comment_author"])
     if comment:
@@ -137,20 +138,21 @@ def _trend(word: str, polarity: str) -> str:
     return ("▲ " if rising else "▼ ") + word
 
 
-def _quarter_note(row: pd.Series, i: int) -> str:
-    """The cell comment on a quarter's figure: restatement, stored history, the reason, the breakdown."""
+def _quarter_note(cell: dict) -> str:
+    """The cell comment on a quarter's figure: restatement, stand-in source, stored history, the
+    reason there is no figure, the breakdown."""
     parts = []
-    if text(row.get(f"q{i}_restated")):
-        changed = text(row.get(f"q{i}_rows_changed"))
-        parts.append(text(row[f"q{i}_restated"]) + (f" ({changed})" if changed else ""))
-    if text(row.get(f"q{i}_source")):
-        parts.append(text(row[f"q{i}_source"]))
-    if bool(row.get(f"q{i}_history")):
+    if text(cell["restated"]):
+        changed = text(cell["rows_changed"])
+        parts.append(text(cell["restated"]) + (f" ({changed})" if changed else ""))
+    if text(cell["source_note"]):
+        parts.append(text(cell["source_note"]))
+    if bool(cell["history"]):
         parts.append("From stored history")
-    if row.get(f"q{i}_brag") in NO_FIGURE and text(row.get(f"q{i}_reason")):
-        parts.append(f"{row[f'q{i}_brag']}: {text(row[f'q{i}_reason'])}")
-    if text(row.get(f"q{i}_detail")):
-        parts.append(text(row[f"q{i}_detail"]))
+    if cell["brag"] in NO_FIGURE and text(cell["reason"]):
+        parts.append(f"{cell['brag']}: {text(cell['reason'])}")
+    if text(cell["detail"]):
+        parts.append(text(cell["detail"]))
     return fit_cell("\n".join(parts))
 
 

@@ -76,6 +76,11 @@ def _heading(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
     return row + 2
 
 
+def _this_quarter(data: ScorecardData) -> pd.DataFrame:
+    """The scorecard's rows for the reporting quarter: one per measure, with its rating then."""
+    return data.scorecard[data.scorecard["quarter"].eq(data.reporting)]
+
+
 def _brag_counts(card: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
     """(label, title, counts per rating) for each objective, in catalogue order."""
     out = []
@@ -95,7 +100,7 @@ def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, r
         sheet.write_string(row, col, title, st.head_centre if col > 1 else st.head)
     sheet.set_row(row, 30)
     brag_rules(sheet, st, row, 2, row, 1 + len(Rating))  # the headings are the BRAG words: coloured alike
-    counts = _brag_counts(data.scorecard) if not data.scorecard.empty else []
+    counts = _brag_counts(_this_quarter(data)) if not data.scorecard.empty else []
     for name, title, numbers in counts:
         row += 1
         sheet.write_string(row, 0, name, st.ref)
@@ -136,8 +141,8 @@ def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int
 
 def _incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     """Every figure of the reporting quarter that its returns cover only in part, and what is missing."""
-    card = data.scorecard
-    missing = card[card["brag"].eq(Rating.INCOMPLETE)] if not card.empty else card
+    card = _this_quarter(data)
+    missing = card[card["brag"].eq(Rating.INCOMPLETE)]
     if missing.empty:
         return row
     sheet.write_string(row, 0, f"Incomplete figures this quarter ({len(missing)})", st.subtitle)
@@ -145,10 +150,9 @@ def _incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> 
     sheet.write_string(row, 0, "Ref", st.head)
     sheet.write_string(row, 1, "Measure", st.head)
     merged(sheet, row, 2, LAST, "What is missing", st.head)
-    last = f"q{len(data.quarters)}_reason"
     for record in missing.itertuples(index=False):
         row += 1
-        reason = text(getattr(record, last))
+        reason = text(record.reason)
         put_text(sheet, row, 0, record.ref, st.ref)
         put_text(sheet, row, 1, record.title, st.wrap)
         merged(sheet, row, 2, LAST, reason, st.wrap)
@@ -158,8 +162,8 @@ def _incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> 
 
 def _reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     """Each Red measure with its figure, and who commented on it, or that commentary is needed."""
-    card = data.scorecard
-    reds = card[card["brag"].eq(Rating.RED)] if not card.empty else card
+    card = _this_quarter(data)
+    reds = card[card["brag"].eq(Rating.RED)]
     sheet.write_string(row, 0, f"Measures rated Red this quarter ({len(reds)})", st.subtitle)
     row += 1
     if reds.empty:
@@ -175,13 +179,13 @@ def _reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
         row += 1
         put_text(sheet, row, 0, record.ref, st.ref)
         put_text(sheet, row, 1, record.title, st.wrap)
-        merged(sheet, row, 2, 4, record.q4_text, st.wrap)
+        merged(sheet, row, 2, 4, record.text, st.wrap)
         if data.publish:
             fit_row(sheet, row, ((record.title, WIDTHS[1]),))
             continue
         who = _commented_by(record)
         merged(sheet, row, 5, LAST, who, st.wrap)
-        fit_row(sheet, row, ((record.title, WIDTHS[1]), (record.q4_text, sum(WIDTHS[2:5])), (who, sum(WIDTHS[5:]))))
+        fit_row(sheet, row, ((record.title, WIDTHS[1]), (record.text, sum(WIDTHS[2:5])), (who, sum(WIDTHS[5:]))))
     sheet.conditional_format(first, 5, row, 5, {"type": "cell", "criteria": "==", "value": f'"{COMMENTARY_NEEDED}"',
                                                 "format": st.attention})
     return row + 2
