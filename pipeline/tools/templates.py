@@ -276,60 +276,45 @@ def _data_width(column: Column) -> float:
 
 def _validation(column: Column, contract: Contract, long_lists: dict[tuple[str, ...], str]) -> dict | None:
     """The xlsxwriter data-validation options for a column, or None when it has nothing to say."""
-    earliest = contract.settings.earliest_date
     if column.type == "code":
-        values = column.values or []
-        source = long_lists.get(tuple(values))
-        return _with_input(
-            column,
-            {
-                "validate": "list",
-                "source": source if source else values,
-                "error_title": "Not in the list",
-                "error_message": _choose_message(values),
-            },
-        )
+        return _with_input(column, _list_rule(column, long_lists))
     if column.type == "yesno":
-        return _with_input(
-            column,
-            {
-                "validate": "list",
-                "source": ["Yes", "No"],
-                "error_title": "Yes or No",
-                "error_message": "Choose Yes or No from the list.",
-            },
-        )
+        return _with_input(column, {"validate": "list", "source": ["Yes", "No"], "error_title": "Yes or No",
+                                    "error_message": "Choose Yes or No from the list."})
     if column.type in ("date", "month"):
-        is_month = column.type == "month"
-        span = f"between {earliest:%d/%m/%Y} and {LATEST_DATE:%d/%m/%Y}"
-        hint = (
-            "Type the month, e.g. Oct-2024 or 01/10/2024."
-            if is_month
-            else "Type a date as dd/mm/yyyy, e.g. 31/10/2024."
-        )
-        return {
-            "validate": "date",
-            "criteria": "between",
-            "minimum": earliest,
-            "maximum": LATEST_DATE,
-            "input_title": _clip(column.header, TITLE_LIMIT),
-            "input_message": _clip(f"{hint} {column.note}".strip(), MESSAGE_LIMIT),
-            "error_title": "Not a month" if is_month else "Not a date",
-            "error_message": (
-                f"Type a month {span}, e.g. Oct-2024."
-                if is_month
-                else f"Type a date {span}, as dd/mm/yyyy, e.g. 31/10/2024."
-            ),
-        }
+        return _date_rule(column, contract.settings.earliest_date)
     if column.type in ("integer", "number_in_text"):
         return _with_input(column, {**_whole_number_rule(column), "error_title": "Not a whole number"})
     if column.note:
-        return {
-            "validate": "any",
-            "input_title": _clip(column.header, TITLE_LIMIT),
-            "input_message": _clip(column.note, MESSAGE_LIMIT),
-        }
+        return {"validate": "any", "input_title": _clip(column.header, TITLE_LIMIT),
+                "input_message": _clip(column.note, MESSAGE_LIMIT)}
     return None
+
+
+def _list_rule(column: Column, long_lists: dict[tuple[str, ...], str]) -> dict:
+    """A dropdown of the column's values: inline, or from the Lists sheet when too long for Excel."""
+    values = column.values or []
+    source = long_lists.get(tuple(values))
+    return {"validate": "list", "source": source if source else values, "error_title": "Not in the list",
+            "error_message": _choose_message(values)}
+
+
+def _date_rule(column: Column, earliest: date) -> dict:
+    """A date (or a month) from the contract's earliest date to LATEST_DATE, with a hint how to type it."""
+    is_month = column.type == "month"
+    span = f"between {earliest:%d/%m/%Y} and {LATEST_DATE:%d/%m/%Y}"
+    hint = "Type the month, e.g. Oct-2024 or 01/10/2024." if is_month else "Type a date as dd/mm/yyyy, e.g. 31/10/2024."
+    return {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": earliest,
+        "maximum": LATEST_DATE,
+        "input_title": _clip(column.header, TITLE_LIMIT),
+        "input_message": _clip(f"{hint} {column.note}".strip(), MESSAGE_LIMIT),
+        "error_title": "Not a month" if is_month else "Not a date",
+        "error_message": (f"Type a month {span}, e.g. Oct-2024." if is_month
+                          else f"Type a date {span}, as dd/mm/yyyy, e.g. 31/10/2024."),
+    }
 
 
 def _whole_number_rule(column: Column) -> dict:
