@@ -164,4 +164,4 @@ class Scorecard(pa.DataFrameModel):
 
 
 SCORECARD_COLUMNS = tuple(Scorecard.to_schema().columns)  # in order
-MEASURE_COLUMNS = SCORECARD_COLUMNS[: SCORECARD_COLUMNS.index("quarter")]  # a measure's own: the same on each of its rows
+MEASURE_COLUMNS = SCORECARD_COLUMNS[: SCORECARD_COLUMNS.index("quarter")]  # the same on each of a measure's rows

@@ -96,7 +96,8 @@ def publishable(scorecard: DataFrame[Scorecard], figures: pd.DataFrame, quarters
     hides_short = scorecard["ref"].isin(scorecard.loc[withheld & before, "ref"])
     return scorecard.assign(
         text=[text for text, _ in published], value=scorecard["value"].mask(withheld),
-        trend_short=scorecard["trend_short"].mask(hides_short, ""), trend_long=scorecard["trend_long"].mask(hides_long, ""),
+        trend_short=scorecard["trend_short"].mask(hides_short, ""),
+        trend_long=scorecard["trend_long"].mask(hides_long, ""),
         comment="", comment_author="", notes="", detail="", restated="", needs_commentary=False)
 
 

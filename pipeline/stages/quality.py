@@ -215,8 +215,8 @@ def _long(figures: pd.DataFrame, scorecard: DataFrame[Scorecard], quarters: list
     behind it and the previous quarter's figure. Built from the scorecard so that a quarter with no
     figure at all is still a row (completeness needs it)."""
     shown = scorecard[scorecard["quarter"].isin(quarters)].sort_values("quarter", kind="stable")
-    cells = shown[["ref", "unit", "quarter", "value", "text", "reason"]].rename(columns={"value": "figure"}).reset_index(
-        drop=True)
+    cells = shown[["ref", "unit", "quarter", "value", "text", "reason"]].rename(columns={"value": "figure"})
+    cells = cells.reset_index(drop=True)
     parts = figures[["ref", "quarter", "value", "numerator", "denominator", "status"]].drop_duplicates(
         ["ref", "quarter"], keep="last")
     previous = parts[["ref", "quarter", "value", "status"]].assign(quarter=parts["quarter"] + 1).rename(

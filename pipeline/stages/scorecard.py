@@ -83,9 +83,8 @@ def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -
              "detail": got["detail"] if isinstance(got.get("detail"), str) else "",
              "history": bool(got.get("from_history", False))}
     if bool(got.get("stand_in", False)):
-        own = titles.get(m.from_[0].table, m.source)
-        cell |= {"text": f"{text} {STAND_IN}",
-                 "source_note": f"{STAND_IN} From the {titles.get(got['table'], got['table'])}, standing in for the {own}"}
+        own, used = titles.get(m.from_[0].table, m.source), titles.get(got["table"], got["table"])
+        cell |= {"text": f"{text} {STAND_IN}", "source_note": f"{STAND_IN} From the {used}, standing in for the {own}"}
     if pd.notna(got.get("restated_from")):
         cell["restated"] = f"Restated: was {display(m, got['restated_from'], None, None, None).split(' ')[0]}"
         cell["rows_changed"] = got.get("rows_changed") if isinstance(got.get("rows_changed"), str) else ""

@@ -15,7 +15,17 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.quarters import label
 from pipeline.stages.scorecard import STAND_IN
 from pipeline.vocabulary import NO_FIGURE, Rating
-from pipeline.workbook.layout import fit_cell, fit_row, group_row, merged, print_setup, put_number, put_text, set_widths, text
+from pipeline.workbook.layout import (
+    fit_cell,
+    fit_row,
+    group_row,
+    merged,
+    print_setup,
+    put_number,
+    put_text,
+    set_widths,
+    text,
+)
 from pipeline.workbook.styles import NAVY, Styles, brag_rules
 from pipeline.workbook.words import COMMENTARY_NEEDED, STATUS_MEANINGS, SUPPRESSED_MEANING, objective_heading
 

@@ -9,7 +9,17 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import label
-from pipeline.workbook.layout import fit_row, merged, paragraph, print_setup, put_date, put_number, put_text, set_widths, text
+from pipeline.workbook.layout import (
+    fit_row,
+    merged,
+    paragraph,
+    print_setup,
+    put_date,
+    put_number,
+    put_text,
+    set_widths,
+    text,
+)
 from pipeline.workbook.styles import GRIDLINES, SERIES_COLOURS, Styles
 from pipeline.workbook.words import APPENDIX
 
