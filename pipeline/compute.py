@@ -87,5 +87,5 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
         scorecard=scorecard, figures=rated, actions=actions,
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
         problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo,
-        lineage=figures.merged.lineage, expectations=expectations)
+        lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts)
     return Computed(data, figures.merged, pages, publishable_data(data, config) if publish else None)

@@ -8,12 +8,15 @@ the BRAG).
 
 from __future__ import annotations
 
+from typing import Annotated, get_args
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipeline.config.catalogue import Polarity, Unit
 from pipeline.quarters import FREQ
-from pipeline.vocabulary import Status
+from pipeline.vocabulary import Rating, Status
 
 
 class Problems(pa.DataFrameModel):
@@ -59,3 +62,56 @@ class Figures(pa.DataFrameModel):
     @pa.dataframe_check
     def a_figure_only_when_worked_out(cls, df: pd.DataFrame) -> pd.Series:
         return df["value"].isna() | df["status"].eq(Status.OK)
+
+
+class Scorecard(pa.DataFrameModel):
+    """The scorecard, long: one row per measure and quarter shown, in catalogue order and then
+    quarter order (pipeline.stages.scorecard.assemble). The measure's own columns (MEASURE_COLUMNS)
+    repeat on each of its rows; the others belong to its quarter. No column names a quarter's
+    position: only the writer lays the quarters out side by side."""
+
+    # the measure's own
+    objective: Series[str]
+    objective_title: Series[str]
+    lead: Series[str]
+    appendix: Series[bool]  # its objective is the supporting information (kpis.yaml)
+    ref: Series[str]
+    title: Series[str]
+    unit: Series[str] = pa.Field(isin=get_args(Unit))
+    polarity: Series[str] = pa.Field(isin=get_args(Polarity))
+    developing: Series[bool]
+    target: Series[str]  # in words: '90% (stretch 95%)', 'Direction of travel', 'Monitor'
+    rule: Series[str]  # how it is rated, in words
+    description: Series[str]
+    source: Series[str]  # the agency that holds the data
+    choices: Series[str]  # the definition's choices, in words
+    trend_short: Series[str]  # the reporting quarter's trend on the quarter before ('' when there is none)
+    trend_long: Series[str]  # and on the same quarter a year earlier
+    notes: Series[str]
+    comment: Series[str]  # the reporting quarter's commentary and who gave it
+    comment_author: Series[str]
+    needs_commentary: Series[bool]  # rated Red in the reporting quarter, with no commentary
+    # its quarter's
+    quarter: Series[Annotated[pd.PeriodDtype, "Q-MAR"]]
+    value: Series[float] = pa.Field(nullable=True)  # the figure as shown; blank when there is none (or withheld)
+    text: Series[str]  # the figure as the reader sees it, or the word for why there is none
+    brag: Series[str] = pa.Field(isin=[rating.value for rating in Rating])
+    detail: Series[str]  # its breakdown, or the steps of a median
+    reason: Series[str]  # why there is no figure
+    history: Series[bool]  # the figure came from stored history
+    restated: Series[str]  # 'Restated: was 6'
+    rows_changed: Series[str]  # what changed in the rows behind a restated figure
+    source_note: Series[str]  # a stand-in source, named: '\u2020 From the ..., standing in for the ...'
+
+    class Config:
+        strict = True
+        unique = ["ref", "quarter"]
+
+    @pa.dataframe_check
+    def measure_columns_repeat(cls, frame: pd.DataFrame) -> bool:
+        """A measure's own columns hold the same on each of its rows."""
+        return bool(frame.groupby("ref")[list(MEASURE_COLUMNS)].nunique(dropna=False).le(1).all(axis=None))
+
+
+SCORECARD_COLUMNS = tuple(Scorecard.to_schema().columns)  # in order
+MEASURE_COLUMNS = SCORECARD_COLUMNS[: SCORECARD_COLUMNS.index("quarter")]  # the same on each of a measure's rows

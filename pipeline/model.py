@@ -15,7 +15,8 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from pipeline import problems as pr
-from pipeline.frames import Problems
+from pipeline.config.catalogue import Chart
+from pipeline.frames import Problems, Scorecard
 from pipeline.stages.coverage import Coverage
 from pipeline.stages.discover import InputFile
 from pipeline.stages.read import ReadTables
@@ -69,7 +70,7 @@ class ScorecardData:
     reporting: pd.Period
     quarters: list[pd.Period]
     produced: datetime
-    scorecard: pd.DataFrame  # one row per measure (see scorecard.assemble)
+    scorecard: DataFrame[Scorecard]  # long: one row per measure and quarter shown (see Scorecard, below)
     figures: pd.DataFrame  # long: every rated figure per measure and quarter, for charts
     actions: pd.DataFrame  # work plan actions with computed BRAG
     feedback: pd.DataFrame  # redacted quotes for the reporting quarter
@@ -80,6 +81,7 @@ class ScorecardData:
     expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
     qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
     publish: bool = False  # the publishable copy: small numbers suppressed, no free text
+    charts: dict[str, Chart] = field(default_factory=dict)  # Ref -> its table and chart on the Supporting information
 
 
 @dataclass
@@ -118,5 +120,3 @@ class Figures:
     merged: Merged  # figures and the rows behind them, history included
     reporting: pd.Period
     problems: pd.DataFrame  # quarters on the scorecard that returns cover only in part, or not at all
-
-

@@ -78,3 +78,41 @@ def test_a_choice_on_the_wrong_kind_of_measure_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="per cannot be used with compute 'count'"):
         load_catalogue(_broken(tmp_path, "where: {cse_indicator: true}", "where: {cse_indicator: true}, per: child_ref"),
                        CONTRACT)
+
+
+A1_CHART = "    chart:\n      type: column\n      columns:\n        - {figure: shown, heading: Children, plot: true}\n"
+
+
+def test_the_appendix_measures_carry_their_tables_and_charts():
+    catalogue = load_catalogue(ROOT / "schemas" / "kpis.yaml", CONTRACT)
+    assert [o for o, objective in catalogue.objectives.items() if objective.appendix] == ["A"]
+    assert list(catalogue.charts) == ["A1", "A2", "A3", "A4"]
+    a4 = catalogue.charts["A4"]
+    assert a4.type == "line"
+    assert [(c.figure, c.plot) for c in a4.columns] == [("numerator", False), ("denominator", False), ("shown", True)]
+
+
+@pytest.mark.parametrize(("old", "new", "words", "named"), [
+    ("      type: line\n", "      type: pie\n", "at measures.43.chart.type: Input should be 'column' or 'line'",
+     "type: pie"),
+    ("{figure: shown, heading: Children, plot: true}", "{figure: shwn, heading: Children, plot: true}",
+     "at measures.40.chart.columns.0.figure: Input should be 'shown', 'numerator', 'denominator' or 'secondary'",
+     "figure: shwn"),
+    ("{figure: shown, heading: Children, plot: true}", "{figure: shown, heading: Children}",
+     "at measures.40.chart.columns.0.plot: the key 'plot' is missing", "heading: Children}"),
+    ("{figure: shown, heading: Children, plot: true}", "{figure: shown, heading: Children, plot: false}",
+     "at measures.40.chart: the chart plots nothing", "chart:"),
+    ("{figure: shown, heading: Children, plot: true}", "{figure: secondary, heading: Children, plot: true}",
+     "at measures.40: the chart's secondary column needs compute count_and_sum", 'ref: "A1"'),
+    (A1_CHART, "", "at measures.40: measure A1 is in objective A, the appendix (appendix: true), so it needs a chart",
+     'ref: "A1"'),
+    ("lead: null, appendix: true}", "lead: null}", "at measures.40.chart: measure A1 has a chart, but only the measures",
+     "chart:"),
+])
+def test_a_mistake_in_the_appendix_charts_stops_the_run_naming_the_line(tmp_path, old, new, words, named):
+    path = _broken(tmp_path, old, new)
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(path, CONTRACT)
+    found = re.search(rf"kpis\.yaml line (\d+), {re.escape(words)}", str(err.value))
+    assert found, str(err.value)
+    assert named in path.read_text(encoding="utf-8").splitlines()[int(found.group(1)) - 1]

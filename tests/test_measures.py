@@ -223,10 +223,11 @@ def test_a_stand_in_figure_is_marked_named_and_compared_like_with_like():
     # 1.3's tolerance of 30, so Amber; against 5 it would have read as better and Green
     assert rated.at[("1.3", Q1), "previous"] == 10 and rated.at[("1.3", Q1), "trend_short"] == "Worse"
     assert rated.at[("1.3", Q1), "brag"] == "Amber" and not rated.at[("1.3", Q1), "previous_mixed"]
-    card = assemble(rated.reset_index(), CATALOGUE, CONTRACT, [Q4 - 2, Q3, Q4, Q1], r.gaps).set_index("ref")
-    assert card.at["1.3", "q4_text"] == "8 \u2020" and card.at["1.3", "q3_text"] == "5"
-    assert card.at["1.3", "q4_source"] == ("\u2020 From the Ofsted Annex A List 2 (Early Help assessments), standing "
-                                           "in for the Early Help assessments (one row each)")
+    card = assemble(rated.reset_index(), CATALOGUE, CONTRACT, [Q4 - 2, Q3, Q4, Q1], r.gaps).set_index(["ref", "quarter"])
+    assert card.at[("1.3", Q1), "text"] == "8 \u2020" and card.at[("1.3", Q4), "text"] == "5"
+    assert card.at[("1.3", Q1), "source_note"] == ("\u2020 From the Ofsted Annex A List 2 (Early Help assessments), "
+                                                   "standing in for the Early Help assessments (one row each)")
+    assert card.at[("1.3", Q4), "source_note"] == ""
 
 
 def test_figures_are_rounded_half_away_from_zero_as_excel_does():
@@ -241,9 +242,9 @@ def test_figures_are_rounded_half_away_from_zero_as_excel_does():
     r = compute({"evolve_audits": audits, "evolve_risk": risk})
     rated = rate_measures(r.values, CATALOGUE, r.alternatives)
     card = assemble(rated, CATALOGUE, CONTRACT, [Q3], r.gaps).set_index("ref")
-    assert card.at["4.12", "q1_text"] == "81.3% (13 of 16)"  # 81.25: a half, rounded up (Python would give 81.2)
+    assert card.at["4.12", "text"] == "81.3% (13 of 16)"  # 81.25: a half, rounded up (Python would give 81.2)
     # A: 70 days, B: 75 days; the median is 72.5 and so is every note about it
-    assert card.at["4.7", "q1_text"] == "72.5 days (median of 2)"
+    assert card.at["4.7", "text"] == "72.5 days (median of 2)"
     assert card.at["4.7", "detail"] == "High to Medium: median 72.5 days over 2"
 
 

@@ -76,15 +76,30 @@ def test_small_numbers_are_suppressed_with_anything_that_would_give_them_away(pa
     assert _published_text(pattern, unit, value, num, den, sec) == expect
 
 
-def test_the_publishable_scorecard_carries_no_commentary_and_no_hidden_small_numbers():
+def _card(values: list[float | None], **measure: object) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Period]]:
+    """A long scorecard of 4.9a (a count) over four quarters, and the figures behind it."""
     q = [parse_label(x) for x in ("Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26")]
     figures = pd.DataFrame([{"ref": "4.9a", "quarter": qq, "shown": v, "numerator": None, "denominator": None,
-                             "secondary": None} for qq, v in zip(q, [6.0, 3.0, 7.0, 2.0], strict=True)])
-    row = {"ref": "4.9a", "trend_short": "Down", "trend_long": "Down", "comment": "Fewer arrests", "comment_author": "DCI",
-           "notes": "", "detail": "", "needs_commentary": False}
-    for i, v in enumerate([6.0, 3.0, 7.0, 2.0], start=1):
-        row |= {f"q{i}_value": v, f"q{i}_text": f"{v:.0f}", f"q{i}_detail": "", f"q{i}_restated": ""}
-    out = publishable(pd.DataFrame([row]), figures, q, CATALOGUE).iloc[0]
-    assert [out[f"q{i}_text"] for i in range(1, 5)] == ["6", "c", "7", "c"]
-    assert [pd.isna(out[f"q{i}_value"]) for i in range(1, 5)] == [False, True, False, True]  # nothing left for a chart
-    assert (out["trend_short"], out["comment"], out["comment_author"]) == ("", "", "")
+                             "secondary": None} for qq, v in zip(q, values, strict=True) if v is not None])
+    own = {"trend_short": "Down", "trend_long": "Down", "comment": "Fewer arrests", "comment_author": "DCI",
+           "notes": "Police 2", "needs_commentary": False} | measure
+    card = pd.DataFrame([own | {"ref": "4.9a", "quarter": qq, "value": v, "text": "No data" if v is None else f"{v:.0f}",
+                                "detail": "Police 2", "restated": ""} for qq, v in zip(q, values, strict=True)])
+    return card, figures, q
+
+
+def test_the_publishable_scorecard_carries_no_commentary_and_no_hidden_small_numbers():
+    card, figures, q = _card([6.0, 3.0, 7.0, 2.0])
+    out = publishable(card, figures, q, CATALOGUE)
+    assert out["text"].tolist() == ["6", "c", "7", "c"]
+    assert out["value"].isna().tolist() == [False, True, False, True]  # nothing left for a chart
+    assert (out[["trend_short", "trend_long", "comment", "comment_author", "notes", "detail"]] == "").all(axis=None)
+    assert card["text"].tolist() == ["6", "3", "7", "2"]  # the scorecard it was made from is left as it was
+
+
+def test_a_trend_is_withheld_with_a_figure_it_would_give_away():
+    # 3 in the quarter before the reporting one: the short trend (7 against 3) would give it away, the long would not
+    card, figures, q = _card([6.0, None, 3.0, 7.0])
+    out = publishable(card, figures, q, CATALOGUE)
+    assert out["text"].tolist() == ["6", "No data", "c", "7"]
+    assert set(out["trend_short"]) == {""} and set(out["trend_long"]) == {"Down"}

@@ -263,9 +263,9 @@ def test_trends_keep_their_word_with_an_arrow(demo):
 
 def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
     card = demo.data.scorecard.copy()
-    row = card.index[card["ref"].eq("1.1")][0]
-    card.loc[row, "q1_history"] = True
-    card.loc[row, "q2_restated"] = "Restated: was 6"
+    first, second = demo.data.quarters[:2]
+    card.loc[card["ref"].eq("1.1") & card["quarter"].eq(first), "history"] = True
+    card.loc[card["ref"].eq("1.1") & card["quarter"].eq(second), "restated"] = "Restated: was 6"
     path, _ = write_workbook(replace(demo.data, scorecard=card), tmp_path / "restated.xlsx")
     sheet = openpyxl.load_workbook(path)["Scorecard"]
     cell = find(sheet, "1.1")
@@ -287,6 +287,28 @@ def test_charts_are_native_on_summary_and_supporting_information(demo):
     assert len(charts) == 5
     assert charts_on(demo.workbook, "Summary") == 1
     assert charts_on(demo.workbook, "Supporting information") == 4
+
+
+def test_the_supporting_information_draws_the_tables_and_charts_kpis_yaml_gives(demo, tmp_path):
+    def kinds(path: Path) -> list[str]:
+        with zipfile.ZipFile(path) as z:
+            return sorted(re.search(r"<c:(\w+)Chart>", z.read(n).decode()).group(1)
+                          for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+
+    assert kinds(demo.workbook) == ["bar", "bar", "bar", "bar", "line"]  # the Summary's, A1-A3, A4
+    charts = {ref: chart for ref, chart in demo.data.charts.items() if ref != "A2"}
+    a4 = charts["A4"]
+    charts["A4"] = a4.model_copy(update={"type": "column", "columns": [
+        a4.columns[2].model_copy(update={"heading": "Rate of positive outcomes"})]})
+    path, _ = write_workbook(replace(demo.data, charts=charts), tmp_path / "charts.xlsx")
+    assert kinds(path) == ["bar", "bar", "bar", "bar"]
+    sheet = openpyxl.load_workbook(path)["Supporting information"]
+    titles = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value[:3] in
+              ("A1.", "A2.", "A3.", "A4.")]
+    assert [t.split(".")[0] for t in titles] == ["A1", "A3", "A4"]
+    head = find(sheet, "Rate of positive outcomes")
+    assert head is not None and sheet.cell(head.row, 1).value == "Quarter" and sheet.cell(head.row, 3).value is None
+    assert sheet.cell(head.row + 4, 2).number_format == '0.0"%"'  # the figure in the measure's own unit
 
 
 # --------------------------------------------------------------------------- the other sheets
@@ -476,7 +498,7 @@ def test_definitions_explain_every_measure_and_the_brag_key(demo):
 
 
 def test_text_too_long_for_a_cell_is_cut_with_a_visible_end():
-    from pipeline.workbook.book import CELL_LIMIT, CUT, fit_cell
+    from pipeline.workbook.layout import CELL_LIMIT, CUT, fit_cell
 
     cut = fit_cell("x" * 40_000)
     assert len(cut) == CELL_LIMIT and cut.endswith(CUT) and cut.startswith("x" * 1000)

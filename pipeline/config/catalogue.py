@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pipeline.config.contract import Contract
 from pipeline.config.loading import ConfigError, StrictModel, load_model
@@ -14,6 +15,11 @@ Compute = Literal["count", "sum", "distinct_count", "distinct_with_at_least", "c
                   "median_step_down_days", "open_at_quarter_end"]
 Polarity = Literal["higher", "lower", "none"]
 Unit = Literal["count", "percent", "days"]
+
+Part = Literal["shown", "numerator", "denominator", "secondary"]
+# The counts behind a figure, and the ways of computing that give them.
+PART_OF = {"numerator": {"percentage"}, "denominator": {"percentage", "median_step_down_days"},
+           "secondary": {"count_and_sum"}}
 
 NEEDS_COLUMN = {"sum", "distinct_count", "distinct_with_at_least", "count_and_sum", "median_step_down_days",
                 "open_at_quarter_end"}
@@ -89,6 +95,31 @@ class Way(StrictModel):
         return []
 
 
+class ChartColumn(StrictModel):
+    """One column of a supporting measure's table: which part of its figure, and under what heading."""
+
+    figure: Part
+    heading: str = Field(min_length=1)
+    plot: bool  # drawn on the chart, or shown in the table only
+
+
+class Chart(StrictModel):
+    """A supporting measure's small table and chart, on the Supporting information sheet."""
+
+    type: Literal["column", "line"]
+    columns: list[ChartColumn] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _each_part_once_and_one_plotted(self) -> Chart:
+        parts = [c.figure for c in self.columns]
+        twice = sorted({part for part in parts if parts.count(part) > 1})
+        if twice:
+            raise ValueError(f"the table lists {', '.join(twice)} more than once")
+        if not any(c.plot for c in self.columns):
+            raise ValueError("the chart plots nothing: set plot: true on at least one column")
+        return self
+
+
 class Measure(StrictModel):
     ref: str
     objective: str
@@ -103,6 +134,17 @@ class Measure(StrictModel):
     developing: bool
     from_: list[Way] = Field(alias="from", min_length=1)
     display: str | None = None  # how a figure reads, e.g. "{value} reports, {secondary} linked offences"
+    chart: Chart | None = None  # the appendix's measures: their table and chart on the Supporting information
+
+    @model_validator(mode="after")
+    def _chart_parts_exist(self) -> Measure:
+        for column in self.chart.columns if self.chart else []:
+            wanted = PART_OF.get(column.figure)
+            if wanted and any(way.compute not in wanted for way in self.from_):
+                raise ValueError(f"the chart's {column.figure} column needs compute {' or '.join(sorted(wanted))}, "
+                                 f"which gives a {column.figure}; this measure is computed by "
+                                 f"{', '.join(way.compute for way in self.from_)}")
+        return self
 
     @model_validator(mode="after")
     def _rating_makes_sense(self) -> Measure:
@@ -123,6 +165,7 @@ class Measure(StrictModel):
 class Objective(StrictModel):
     title: str
     lead: str | None
+    appendix: bool = False  # the supporting information (the seed's Appendix 3): its measures each have a chart
 
 
 class Catalogue(StrictModel):
@@ -142,12 +185,36 @@ class Catalogue(StrictModel):
                 raise ValueError(f"measure {m.ref} names objective '{m.objective}', which is not listed")
         return self
 
+    @model_validator(mode="after")
+    def _charts_exactly_in_the_appendix(self) -> Catalogue:
+        """Each measure of the appendix has a chart, and no other measure has one. The errors point
+        at the measure (a model's own check has no place in the file otherwise)."""
+        wrong = []
+        for i, m in enumerate(self.measures):
+            appendix = m.objective in self.objectives and self.objectives[m.objective].appendix
+            if appendix and m.chart is None:
+                wrong.append(((i,), f"measure {m.ref} is in objective {m.objective}, the appendix (appendix: true), "
+                                    "so it needs a chart: its table and chart on the Supporting information sheet"))
+            elif not appendix and m.chart is not None:
+                wrong.append(((i, "chart"), f"measure {m.ref} has a chart, but only the measures of an objective with "
+                                            "appendix: true are shown on the Supporting information sheet"))
+        if wrong:
+            raise ValidationError.from_exception_data("Catalogue", [
+                InitErrorDetails(type=PydanticCustomError("value_error", message), loc=("measures", *where), input=None)
+                for where, message in wrong])
+        return self
+
     @property
     def refs(self) -> list[str]:
         return [m.ref for m in self.measures]
 
     def measure(self, ref: str) -> Measure:
         return next(m for m in self.measures if m.ref == ref)
+
+    @property
+    def charts(self) -> dict[str, Chart]:
+        """Ref -> the Supporting information's table and chart, for each measure that has one, in order."""
+        return {m.ref: m.chart for m in self.measures if m.chart is not None}
 
 
 def _condition_problems(ref: str, key: str, table: str, contract: Contract, conditions: dict[str, Any]) -> list[str]:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from pandera.typing import DataFrame
+
+from pipeline.frames import Scorecard
+from pipeline.stages.scorecard import DEFAULT_DISPLAY
 
 WORKER, CHILD, FAMILY, LISTED = "X", "XX", "Y", "****"
 
@@ -78,33 +82,36 @@ def _published_text(pattern: str, unit: str, value: float, numerator: float, den
     return pattern.format(**parts), withheld
 
 
-def publishable(scorecard: pd.DataFrame, figures: pd.DataFrame, quarters: list[pd.Period], catalogue) -> pd.DataFrame:
+def publishable(scorecard: DataFrame[Scorecard], figures: pd.DataFrame, quarters: list[pd.Period],
+                catalogue) -> DataFrame[Scorecard]:
     """The scorecard with small numbers suppressed, and no commentary, notes or free text."""
-    from pipeline.stages.scorecard import DEFAULT_DISPLAY
+    behind = _figures_behind(scorecard, figures)
+    published = [_published_cell(catalogue.measure(ref), shown, value, got)
+                 for ref, shown, value, got in zip(scorecard["ref"], scorecard["text"], scorecard["value"], behind)]
+    withheld = pd.Series([hidden for _, hidden in published], index=scorecard.index)
+    # A trend would give a withheld figure away: both trends go with the reporting quarter's, the
+    # short trend with the quarter's before it too.
+    now, before = scorecard["quarter"].eq(quarters[-1]), scorecard["quarter"].isin(quarters[-2:])
+    hides_long = scorecard["ref"].isin(scorecard.loc[withheld & now, "ref"])
+    hides_short = scorecard["ref"].isin(scorecard.loc[withheld & before, "ref"])
+    return scorecard.assign(
+        text=[text for text, _ in published], value=scorecard["value"].mask(withheld),
+        trend_short=scorecard["trend_short"].mask(hides_short, ""),
+        trend_long=scorecard["trend_long"].mask(hides_long, ""),
+        comment="", comment_author="", notes="", detail="", restated="", needs_commentary=False)
 
-    keyed = figures.set_index(["ref", "quarter"])
-    out = scorecard.copy()
-    for row in out.itertuples():  # 44 measures by 4 quarters: small, and each cell has its own rule
-        measure = catalogue.measure(row.ref)
-        pattern = measure.display or DEFAULT_DISPLAY[measure.unit]
-        withheld_any = []
-        for i, quarter in enumerate(quarters, start=1):
-            if (row.ref, quarter) not in keyed.index or getattr(row, f"q{i}_value") is None or pd.isna(getattr(row, f"q{i}_value")):
-                withheld_any.append(False)
-                continue
-            got = keyed.loc[(row.ref, quarter)]
-            text, withheld = _published_text(pattern, measure.unit, got["shown"], got["numerator"], got["denominator"], got["secondary"])
-            out.at[row.Index, f"q{i}_text"] = text
-            if withheld:
-                out.at[row.Index, f"q{i}_value"] = None
-            withheld_any.append(withheld)
-        if withheld_any[-1] or (len(withheld_any) > 1 and withheld_any[-2]):
-            out.at[row.Index, "trend_short"] = ""
-        if withheld_any[-1]:
-            out.at[row.Index, "trend_long"] = ""
-    for column in ("comment", "comment_author", "notes", "detail", *[f"q{i}_detail" for i in range(1, 5)],
-                   *[f"q{i}_restated" for i in range(1, 5)]):
-        if column in out:
-            out[column] = ""
-    out["needs_commentary"] = False
-    return out
+
+def _figures_behind(scorecard: pd.DataFrame, figures: pd.DataFrame) -> list[dict | None]:
+    """The figure (shown, numerator, denominator, secondary) behind each scorecard row, if any."""
+    keyed = figures.drop_duplicates(["ref", "quarter"], keep="last").set_index(["ref", "quarter"])
+    parts = keyed[["shown", "numerator", "denominator", "secondary"]].to_dict("index")
+    return [parts.get((ref, quarter)) for ref, quarter in zip(scorecard["ref"], scorecard["quarter"])]
+
+
+def _published_cell(measure, shown: str, value: object, got: dict | None) -> tuple[str, bool]:
+    """A quarter's text as published, and whether its figure is withheld; a quarter without a
+    figure keeps its word (No data, Incomplete)."""
+    if got is None or value is None or pd.isna(value):
+        return shown, False
+    pattern = measure.display or DEFAULT_DISPLAY[measure.unit]
+    return _published_text(pattern, measure.unit, got["shown"], got["numerator"], got["denominator"], got["secondary"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from pipeline.frames import Problems
 from pipeline.quarters import file_label, label
 from pipeline.rounding import half_away
 from pipeline.stages.gx import Expectation, Test, validate
+
+if TYPE_CHECKING:
+    from pipeline.frames import Scorecard
 
 COLUMNS = ["expectation", "measure", "quarter", "result", "observed", "details", "severity"]
 PASSED, FAILED = "passed", "failed"
@@ -51,14 +54,13 @@ def _signed(values: pd.Series) -> pd.Series:
 
 # --------------------------------------------------------------------------- the frame GE validates
 
-def _long(figures: pd.DataFrame, scorecard: pd.DataFrame, quarters: list[pd.Period]) -> pd.DataFrame:
-    """One row per measure per quarter shown: the scorecard's cell, the figure behind it and the
-    previous quarter's figure. Built from the scorecard so that a quarter with no figure at all is
-    still a row (completeness needs it)."""
-    cells = pd.concat([
-        scorecard[["ref", "unit"]].assign(quarter=quarter, figure=scorecard[f"q{i}_value"],
-                                          text=scorecard[f"q{i}_text"], reason=scorecard[f"q{i}_reason"])
-        for i, quarter in enumerate(quarters, start=1)], ignore_index=True)
+def _long(figures: pd.DataFrame, scorecard: DataFrame[Scorecard], quarters: list[pd.Period]) -> pd.DataFrame:
+    """One row per measure per quarter shown, quarter by quarter: the scorecard's cell, the figure
+    behind it and the previous quarter's figure. Built from the scorecard so that a quarter with no
+    figure at all is still a row (completeness needs it)."""
+    shown = scorecard[scorecard["quarter"].isin(quarters)].sort_values("quarter", kind="stable")
+    cells = shown[["ref", "unit", "quarter", "value", "text", "reason"]].rename(columns={"value": "figure"})
+    cells = cells.reset_index(drop=True)
     parts = figures[["ref", "quarter", "value", "numerator", "denominator", "status"]].drop_duplicates(
         ["ref", "quarter"], keep="last")
     previous = parts[["ref", "quarter", "value", "status"]].assign(quarter=parts["quarter"] + 1).rename(

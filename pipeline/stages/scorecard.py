@@ -1,13 +1,18 @@
-"""The scorecard as a table: one row per measure, four labelled quarters, rating and notes."""
+"""The scorecard as a table, long: one row per measure and quarter shown (pipeline.model.Scorecard),
+each quarter's figure or the reason there is none, with the measure's rating rule, trends, notes
+and commentary."""
 
 from __future__ import annotations
 
 import pandas as pd
+from pandera.typing import DataFrame
 
-from pipeline.config.catalogue import Catalogue, Measure
+from pipeline.config.catalogue import Catalogue, Measure, Objective
 from pipeline.config.contract import Contract
+from pipeline.frames import SCORECARD_COLUMNS, Scorecard
 from pipeline.quarters import label
 from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, RED, rule_text
+from pipeline.vocabulary import NO_FIGURE
 
 STAND_IN = "\u2020"  # the dagger after a figure from a stand-in source, keyed on the Scorecard
 
@@ -68,68 +73,82 @@ def commentary_for(commentary: pd.DataFrame | None, reporting: pd.Period) -> pd.
 def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -> dict[str, object]:
     """One quarter of one measure: its figure as shown, or the word and the reason why there is none."""
     cell: dict[str, object] = {"value": None, "text": "", "brag": "", "detail": "", "reason": "", "history": False,
-                               "restated": "", "rows_changed": "", "source": ""}
+                               "restated": "", "rows_changed": "", "source_note": ""}
     if got is None or got["status"] != "ok":
         status = INCOMPLETE if got is not None and got["status"] == "incomplete" else (NOT_YET if m.developing else NO_DATA)
         reason = got["reason"] if got is not None and got["reason"] else gap
-        return cell | {"text": status, "brag": status, "reason": reason}
+        return cell | {"text": status, "brag": status, "reason": reason if isinstance(reason, str) else ""}
     text = display(m, got["shown"], got["numerator"], got["denominator"], got["secondary"])
     cell |= {"value": float(got["shown"]), "brag": got["brag"], "text": text,
              "detail": got["detail"] if isinstance(got.get("detail"), str) else "",
              "history": bool(got.get("from_history", False))}
     if bool(got.get("stand_in", False)):
-        own = titles.get(m.from_[0].table, m.source)
-        cell |= {"text": f"{text} {STAND_IN}",
-                 "source": f"{STAND_IN} From the {titles.get(got['table'], got['table'])}, standing in for the {own}"}
+        own, used = titles.get(m.from_[0].table, m.source), titles.get(got["table"], got["table"])
+        cell |= {"text": f"{text} {STAND_IN}", "source_note": f"{STAND_IN} From the {used}, standing in for the {own}"}
     if pd.notna(got.get("restated_from")):
         cell["restated"] = f"Restated: was {display(m, got['restated_from'], None, None, None).split(' ')[0]}"
         cell["rows_changed"] = got.get("rows_changed") if isinstance(got.get("rows_changed"), str) else ""
     return cell
 
 
+def _about(m: Measure, objective: Objective, contract: Contract) -> dict[str, object]:
+    """The measure as the catalogue defines it, with its objective."""
+    return {"objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
+            "appendix": objective.appendix, "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity,
+            "developing": m.developing, "target": target_text(m),
+            "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing), "description": m.description,
+            "source": m.source, "choices": " ".join(_choices(m, contract))}
+
+
+def _current(got: pd.Series | None) -> bool:
+    """Whether the reporting quarter has a figure."""
+    return got is not None and got["status"] == "ok"
+
+
+def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: list[dict[str, object]],
+           got: pd.Series | None, left_out: int) -> str:
+    """Why the reporting quarter has no figure; restatements; a trend across two sources; the
+    breakdown; rows its source lost to failed checks."""
+    notes = [f"{label(q)} {str(cell['restated']).lower()}" for q, cell in zip(quarters, cells) if cell["restated"]]
+    now = cells[-1]
+    if _current(got) and bool(got.get("previous_mixed", False)):
+        notes.append("short trend compares figures from two different sources")
+    if now["detail"]:
+        notes.append(f"{_breakdown_label(m, contract)}, {label(quarters[-1])}: {now['detail']}")
+    if now["brag"] in NO_FIGURE:
+        notes.insert(0, f"{now['brag']}: {now['reason']}")
+    if left_out:
+        notes.append(f"{left_out:,} row(s) of its source failed checks and were left out")
+    return "; ".join(notes)
+
+
+def _commentary(comments: pd.DataFrame, ref: str, brag: object) -> dict[str, object]:
+    """The reporting quarter's comment and its author, and whether a Red measure still needs one."""
+    comment = comments.at[ref, "comment"] if ref in comments.index else ""
+    author = comments.at[ref, "author"] if ref in comments.index else ""
+    return {"comment": comment, "comment_author": author if isinstance(author, str) else "",
+            "needs_commentary": brag == RED and not comment}
+
+
 def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quarters: list[pd.Period],
              gaps: dict[str, str], commentary: pd.DataFrame | None = None,
-             rows_left_out: dict[str, int] | None = None) -> pd.DataFrame:
-    """One row per catalogue measure, in catalogue order, with every quarter filled or explained."""
-    reporting = quarters[-1]
-    comments = commentary_for(commentary, reporting).set_index("ref")
+             rows_left_out: dict[str, int] | None = None) -> DataFrame[Scorecard]:
+    """One row per catalogue measure and quarter shown, in catalogue order: every quarter filled or
+    explained, and the measure's own columns (definition, trends, notes, commentary) on each."""
     keyed = rated.set_index(["ref", "quarter"])
+    comments = commentary_for(commentary, quarters[-1]).set_index("ref")
     titles = {name: table.title for name, table in contract.tables.items()}
     rows_left_out = rows_left_out or {}
-    records = []
+    rows = []
     for m in catalogue.measures:
-        objective = catalogue.objectives[m.objective]
-        record: dict[str, object] = {
-            "objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
-            "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity, "developing": m.developing,
-            "target": target_text(m), "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing),
-            "description": m.description, "source": m.source, "choices": " ".join(_choices(m, contract)),
-        }
-        notes = []
-        for i, quarter in enumerate(quarters, start=1):
-            got = keyed.loc[(m.ref, quarter)] if (m.ref, quarter) in keyed.index else None
-            cell = _cell(m, got, gaps.get(m.ref, "no data"), titles)
-            if cell["restated"]:
-                notes.append(f"{label(quarter)} {str(cell['restated']).lower()}")
-            record |= {f"q{i}_{key}": value for key, value in cell.items()}
-            if i == len(quarters):
-                current = got is not None and got["status"] == "ok"
-                record |= {"brag": cell["brag"], "detail": cell["detail"],
-                           "trend_short": got["trend_short"] if current else "",
-                           "trend_long": got["trend_long"] if current else ""}
-                if current and bool(got.get("previous_mixed", False)):
-                    notes.append("short trend compares figures from two different sources")
-                if cell["detail"]:
-                    notes.append(f"{_breakdown_label(m, contract)}, {label(quarter)}: {cell['detail']}")
-        if record["brag"] in (NO_DATA, NOT_YET, INCOMPLETE):
-            notes.insert(0, f"{record['brag']}: {record[f'q{len(quarters)}_reason']}")
-        tables = {w.table for w in m.from_}
-        left_out = sum(rows_left_out.get(t, 0) for t in tables)
-        if left_out:
-            notes.append(f"{left_out:,} row(s) of its source failed checks and were left out")
-        record["notes"] = "; ".join(notes)
-        record["comment"] = comments.at[m.ref, "comment"] if m.ref in comments.index else ""
-        record["comment_author"] = comments.at[m.ref, "author"] if m.ref in comments.index else ""
-        record["needs_commentary"] = record["brag"] == RED and not record["comment"]
-        records.append(record)
-    return pd.DataFrame(records)
+        got = [keyed.loc[(m.ref, q)] if (m.ref, q) in keyed.index else None for q in quarters]
+        cells = [_cell(m, g, gaps.get(m.ref, "no data"), titles) | {"quarter": q} for g, q in zip(got, quarters)]
+        now = got[-1]
+        left_out = sum(rows_left_out.get(table, 0) for table in {way.table for way in m.from_})
+        measure = _about(m, catalogue.objectives[m.objective], contract) | {
+            "trend_short": now["trend_short"] if _current(now) else "",
+            "trend_long": now["trend_long"] if _current(now) else "",
+            "notes": _notes(m, contract, quarters, cells, now, left_out),
+        } | _commentary(comments, m.ref, cells[-1]["brag"])
+        rows += [measure | cell for cell in cells]
+    return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)).astype({"value": "float64"})

@@ -8,7 +8,6 @@ every column.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.config.contract import Column, Contract, Table, Template
+from pipeline.workbook.layout import a4, fit_row
 
 SUBJECT = "Child Exploitation Delivery Group scorecard return"
 README_SHEET = "Read me"
@@ -32,7 +32,6 @@ LATEST_DATE = date(2099, 12, 31)
 LIST_LIMIT = 255  # Excel refuses an inline dropdown list longer than this
 TITLE_LIMIT = 32  # Excel's limit on a validation's title
 MESSAGE_LIMIT = 255  # Excel's limit on a validation's message
-A4 = 9  # Excel's paper code for A4
 
 TEXT_TYPES = frozenset({"text", "reference", "quarter", "code", "yesno"})
 WHAT_TO_ENTER = {
@@ -50,7 +49,6 @@ PERSONAL_NOTE = "Used only for checks, never shown in the scorecard."
 NOTES_HEADINGS = ("Heading", "Must be filled in?", "What to enter", "Allowed values", "Example", "Meaning")
 NOTES_WIDTHS = (26, 12, 20, 28, 20, 55)
 README_WIDTHS = (26, 80)
-LINE_HEIGHT = 15  # points per line of 11-point text
 
 
 @dataclass(frozen=True)
@@ -146,17 +144,6 @@ def _check_sheet_names(template: Template, tables: list[Table]) -> None:
         seen.add(key)
 
 
-def _fit_row(sheet: Worksheet, row: int, cells: list[tuple[str, float]]) -> None:
-    """Set a row tall enough for its wrapped text: Excel does not grow rows for wrapped text by itself."""
-    sheet.set_row(row, LINE_HEIGHT * max(_line_count(text, width) for text, width in cells) + 2)
-
-
-def _line_count(text: str, width: float) -> int:
-    """Roughly how many lines `text` wraps to in a column `width` characters wide (errs on more)."""
-    per_line = max(int(width * 1.2), 1)
-    return max(1, sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n")))
-
-
 # ---------------------------------------------------------------- Read me
 
 
@@ -166,16 +153,13 @@ def _write_readme(sheet: Worksheet, template: Template, tables: list[Table], fmt
     label_width, text_width = README_WIDTHS
     sheet.set_column(0, 0, label_width)
     sheet.set_column(1, 1, text_width)
-    sheet.set_paper(A4)
-    sheet.set_portrait()
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    a4(sheet, landscape=False, repeat=False, margins=(0.5, 0.5, 0.6, 0.6))
 
     sheet.set_row(0, 24)
     sheet.write_string(0, 0, template.title, fmt.title)
     sheet.write_string(1, 0, "Filled in by", fmt.label)
     sheet.write_string(1, 1, template.from_, fmt.wrap)
-    _fit_row(sheet, 1, [(template.from_, text_width)])
+    fit_row(sheet, 1, [(template.from_, text_width)])
     sheet.write_string(2, 0, "Used for", fmt.label)
     sheet.write_string(2, 1, f"The {SUBJECT.lower()}.", fmt.wrap)
 
@@ -188,7 +172,7 @@ def _write_readme(sheet: Worksheet, template: Template, tables: list[Table], fmt
     for table in tables:
         sheet.write_string(row, 0, table.sheet, fmt.label)
         sheet.write_string(row, 1, table.description, fmt.wrap)
-        _fit_row(sheet, row, [(table.sheet, label_width), (table.description, text_width)])
+        fit_row(sheet, row, [(table.sheet, label_width), (table.description, text_width)])
         row += 1
     sheet.write_string(row, 0, NOTES_SHEET, fmt.label)
     sheet.write_string(row, 1, "What each column means and what to type in it.", fmt.wrap)
@@ -200,7 +184,7 @@ def _write_readme(sheet: Worksheet, template: Template, tables: list[Table], fmt
     for number, instruction in enumerate(_instructions(), start=1):
         sheet.write_string(row, 0, f"{number}.", fmt.label)
         sheet.write_string(row, 1, instruction, fmt.wrap)
-        _fit_row(sheet, row, [(instruction, text_width)])
+        fit_row(sheet, row, [(instruction, text_width)])
         row += 1
 
 
@@ -222,7 +206,7 @@ def _write_period(sheet: Worksheet, row: int, fmt: Formats, text_width: float) -
             "input_title": title, "input_message": "Type a date as dd/mm/yyyy, e.g. 30/09/2025.",
             "error_title": "Not a date", "error_message": "Type a date as dd/mm/yyyy, e.g. 30/09/2025."})
     sheet.write_string(row + 3, 1, PERIOD_NOTE, fmt.wrap)
-    _fit_row(sheet, row + 3, [(PERIOD_NOTE, text_width)])
+    fit_row(sheet, row + 3, [(PERIOD_NOTE, text_width)])
     return row + 3
 
 
@@ -260,13 +244,10 @@ def _write_data_sheet(
         validation = _validation(column, contract, long_lists)
         if validation is not None:
             sheet.data_validation(1, index, LAST_ROW, index, validation)
-    _fit_row(sheet, 0, [(column.header, width - 2) for column, width in zip(columns, widths)])
+    fit_row(sheet, 0, [(column.header, width - 2) for column, width in zip(columns, widths)])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, 0, len(columns) - 1)
-    sheet.set_paper(A4)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    a4(sheet)
 
 
 def _column_format(column: Column, fmt: Formats) -> Format | None:
@@ -295,60 +276,45 @@ def _data_width(column: Column) -> float:
 
 def _validation(column: Column, contract: Contract, long_lists: dict[tuple[str, ...], str]) -> dict | None:
     """The xlsxwriter data-validation options for a column, or None when it has nothing to say."""
-    earliest = contract.settings.earliest_date
     if column.type == "code":
-        values = column.values or []
-        source = long_lists.get(tuple(values))
-        return _with_input(
-            column,
-            {
-                "validate": "list",
-                "source": source if source else values,
-                "error_title": "Not in the list",
-                "error_message": _choose_message(values),
-            },
-        )
+        return _with_input(column, _list_rule(column, long_lists))
     if column.type == "yesno":
-        return _with_input(
-            column,
-            {
-                "validate": "list",
-                "source": ["Yes", "No"],
-                "error_title": "Yes or No",
-                "error_message": "Choose Yes or No from the list.",
-            },
-        )
+        return _with_input(column, {"validate": "list", "source": ["Yes", "No"], "error_title": "Yes or No",
+                                    "error_message": "Choose Yes or No from the list."})
     if column.type in ("date", "month"):
-        is_month = column.type == "month"
-        span = f"between {earliest:%d/%m/%Y} and {LATEST_DATE:%d/%m/%Y}"
-        hint = (
-            "Type the month, e.g. Oct-2024 or 01/10/2024."
-            if is_month
-            else "Type a date as dd/mm/yyyy, e.g. 31/10/2024."
-        )
-        return {
-            "validate": "date",
-            "criteria": "between",
-            "minimum": earliest,
-            "maximum": LATEST_DATE,
-            "input_title": _clip(column.header, TITLE_LIMIT),
-            "input_message": _clip(f"{hint} {column.note}".strip(), MESSAGE_LIMIT),
-            "error_title": "Not a month" if is_month else "Not a date",
-            "error_message": (
-                f"Type a month {span}, e.g. Oct-2024."
-                if is_month
-                else f"Type a date {span}, as dd/mm/yyyy, e.g. 31/10/2024."
-            ),
-        }
+        return _date_rule(column, contract.settings.earliest_date)
     if column.type in ("integer", "number_in_text"):
         return _with_input(column, {**_whole_number_rule(column), "error_title": "Not a whole number"})
     if column.note:
-        return {
-            "validate": "any",
-            "input_title": _clip(column.header, TITLE_LIMIT),
-            "input_message": _clip(column.note, MESSAGE_LIMIT),
-        }
+        return {"validate": "any", "input_title": _clip(column.header, TITLE_LIMIT),
+                "input_message": _clip(column.note, MESSAGE_LIMIT)}
     return None
+
+
+def _list_rule(column: Column, long_lists: dict[tuple[str, ...], str]) -> dict:
+    """A dropdown of the column's values: inline, or from the Lists sheet when too long for Excel."""
+    values = column.values or []
+    source = long_lists.get(tuple(values))
+    return {"validate": "list", "source": source if source else values, "error_title": "Not in the list",
+            "error_message": _choose_message(values)}
+
+
+def _date_rule(column: Column, earliest: date) -> dict:
+    """A date (or a month) from the contract's earliest date to LATEST_DATE, with a hint how to type it."""
+    is_month = column.type == "month"
+    span = f"between {earliest:%d/%m/%Y} and {LATEST_DATE:%d/%m/%Y}"
+    hint = "Type the month, e.g. Oct-2024 or 01/10/2024." if is_month else "Type a date as dd/mm/yyyy, e.g. 31/10/2024."
+    return {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": earliest,
+        "maximum": LATEST_DATE,
+        "input_title": _clip(column.header, TITLE_LIMIT),
+        "input_message": _clip(f"{hint} {column.note}".strip(), MESSAGE_LIMIT),
+        "error_title": "Not a month" if is_month else "Not a date",
+        "error_message": (f"Type a month {span}, e.g. Oct-2024." if is_month
+                          else f"Type a date {span}, as dd/mm/yyyy, e.g. 31/10/2024."),
+    }
 
 
 def _whole_number_rule(column: Column) -> dict:
@@ -432,13 +398,9 @@ def _write_notes(sheet: Worksheet, tables: list[Table], contract: Contract, fmt:
     last_col = len(NOTES_HEADINGS) - 1
     for index, heading in enumerate(NOTES_HEADINGS):
         sheet.write_string(0, index, heading, fmt.header)
-    _fit_row(sheet, 0, list(zip(NOTES_HEADINGS, NOTES_WIDTHS)))
+    fit_row(sheet, 0, list(zip(NOTES_HEADINGS, NOTES_WIDTHS)))
     sheet.freeze_panes(1, 0)
-    sheet.repeat_rows(0)
-    sheet.set_paper(A4)
-    sheet.set_landscape()
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    a4(sheet, margins=(0.4, 0.4, 0.6, 0.6))
 
     row = 2
     if any(table.date_column and table.grain != "monthly" for table in tables):
@@ -449,7 +411,7 @@ def _write_notes(sheet: Worksheet, tables: list[Table], contract: Contract, fmt:
             sheet.write_blank(row, col, None, fmt.heading)
         sheet.merge_range(row + 1, 0, row + 1, last_col, "", fmt.description)
         sheet.write_string(row + 1, 0, PERIOD_NOTE, fmt.description)
-        _fit_row(sheet, row + 1, [(PERIOD_NOTE, sum(NOTES_WIDTHS))])
+        fit_row(sheet, row + 1, [(PERIOD_NOTE, sum(NOTES_WIDTHS))])
         row += 3
     for table in tables:
         sheet.set_row(row, 20)
@@ -459,13 +421,13 @@ def _write_notes(sheet: Worksheet, tables: list[Table], contract: Contract, fmt:
         row += 1
         sheet.merge_range(row, 0, row, last_col, "", fmt.description)
         sheet.write_string(row, 0, table.description, fmt.description)
-        _fit_row(sheet, row, [(table.description, sum(NOTES_WIDTHS))])
+        fit_row(sheet, row, [(table.description, sum(NOTES_WIDTHS))])
         row += 1
         for column in table.columns.values():
             cells = _notes_row(column, contract)
             for col, text in enumerate(cells):
                 sheet.write_string(row, col, text, fmt.cell_bold if col == 0 else fmt.cell)
-            _fit_row(sheet, row, list(zip(cells, NOTES_WIDTHS)))
+            fit_row(sheet, row, list(zip(cells, NOTES_WIDTHS)))
             row += 1
         row += 1
 

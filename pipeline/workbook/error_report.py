@@ -9,6 +9,8 @@ import pandas as pd
 import xlsxwriter
 
 from pipeline.console import printable
+from pipeline.workbook.layout import a4
+from pipeline.workbook.styles import COUNT, HEAD, WRAP
 from pipeline.writing.safe import write_atomically
 
 REPORT_COLUMNS = [
@@ -18,10 +20,9 @@ REPORT_COLUMNS = [
 
 
 def write_problem_sheet(book: xlsxwriter.Workbook, name: str, problems: pd.DataFrame) -> None:
-    """One sheet of problem records; shared by the error report and the scorecard workbook."""
+    """One sheet of problem records, under a filter, printed one page wide."""
     sheet = book.add_worksheet(name)
-    head = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    head, wrap = book.add_format(HEAD), book.add_format(WRAP)
     for col, (_, title, width) in enumerate(REPORT_COLUMNS):
         sheet.write_string(0, col, title, head)
         sheet.set_column(col, col, width, wrap)
@@ -31,10 +32,7 @@ def write_problem_sheet(book: xlsxwriter.Workbook, name: str, problems: pd.DataF
                 sheet.write_string(row, col, printable(str(value)))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(problems), 1), len(REPORT_COLUMNS) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    a4(sheet)
 
 
 def write_error_report(problems: pd.DataFrame, target: Path, when: datetime) -> Path:
@@ -104,9 +102,7 @@ def write_lineage(data, catalogue, path: Path) -> None:
                                            "strings_to_numbers": False, "constant_memory": True})
     book.set_properties({"title": "Scorecard lineage: the rows behind each figure", "subject": str(data.reporting),
                          "comments": "Officer's record; not for circulation."})
-    head = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True, "valign": "top"})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    count = book.add_format({"num_format": "#,##0", "valign": "top"})
+    head, wrap, count = book.add_format(HEAD), book.add_format(WRAP), book.add_format(COUNT)
     sheet = book.add_worksheet("Lineage")
     for col, (_, title, width) in enumerate(LINEAGE_COLUMNS):
         sheet.set_column(col, col, width, wrap)
@@ -129,8 +125,5 @@ def write_lineage(data, catalogue, path: Path) -> None:
                     sheet.write_string(row, col, str(values[key]))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(row, 1), len(LINEAGE_COLUMNS) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(0)
+    a4(sheet)
     book.close()

@@ -1,0 +1,131 @@
+"""The Definitions sheet: what each measure counts and how it is rated, with the seed's BRAG key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.workbook.layout import fit_row, group_row, number, paragraph, print_setup, put_text, set_widths, text
+from pipeline.workbook.styles import Styles, brag_rules
+from pipeline.workbook.words import STATUS_MEANINGS, SUPPRESSED_MEANING, objective_heading
+from pipeline.workbook.workplan import action_key
+
+if TYPE_CHECKING:
+    from pipeline.model import ScorecardData
+
+COLUMNS = (("Ref", 6), ("Measure", 30), ("Definition", 50), ("Source", 16), ("Unit", 10), ("Polarity", 14),
+           ("Target", 14), ("Tolerance", 10), ("BRAG rule", 42), ("Being developed", 10))
+WIDTHS = [w for _, w in COLUMNS]
+LAST = len(COLUMNS) - 1
+TEXT_WIDTH = sum(WIDTHS[2:])
+POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "none": "None (monitored, not rated)"}
+UNIT_WORDS = {"count": "Count", "percent": "Percentage", "days": "Days"}
+# How measures are rated (the README's BRAG section).
+RATING_RULES = (
+    "Measures with a target: Blue at or beyond the stretch target; Green when the target is met; Amber when "
+    "it is missed by no more than the tolerance; Red otherwise.",
+    "Measures with a polarity but no target are rated on the direction of travel against the previous "
+    "quarter: Green if better; Amber if the same or worse by no more than the tolerance; Red if worse by more.",
+    "Figures are rated as shown: percentages and days to one decimal, counts as whole numbers, halves rounded "
+    "up as Excel rounds them (13 of 16 is 81.3%). Percentages show their numerator and denominator, e.g. "
+    "75.0% (12 of 16).",
+    "A figure is worked out only for a quarter its returns cover in full: a monthly return needs all three "
+    "months, and a return covers the period its 'Period covered' line states (or, where it states none, from "
+    "the month of its first row to the end of the quarter of its last). A quarter covered in part is "
+    "Incomplete, with what is missing in its note, and is not rated.",
+    "A figure marked \u2020 comes from a stand-in source (e.g. Ofsted Annex A for the Early Help return); its "
+    "note names the source. Trends and ratings on the direction of travel compare it with the same source's "
+    "figure for the earlier quarter wherever that source covers it, so like is compared with like; where it "
+    "does not, the Notes say the comparison is between two sources.",
+    "Short trend compares with the previous quarter, long trend with the same quarter a year earlier: "
+    "better or worse where the measure has a polarity, up or down where it has none. The arrow shows "
+    "whether the figure rose or fell.",
+    "Work plan actions are rated as at the end of the reporting quarter: Blue when achieved; Red when not "
+    "commenced; Amber when the target date has passed without achievement or the action is marked off "
+    "target; Green otherwise. Where the action log states a different rating, both are shown and the "
+    "difference is flagged.",
+)
+
+
+def write_definitions(book: Workbook, st: Styles, data: ScorecardData) -> None:
+    """The reader's reference: the measures' definitions under a filter, then the keys and rules."""
+    sheet = book.add_worksheet("Definitions")
+    set_widths(sheet, WIDTHS)
+    for col, (title, _) in enumerate(COLUMNS):
+        sheet.write_string(0, col, title, st.head)
+    sheet.set_row(0, 30)
+    last_measure = _measures(sheet, st, data)
+    row = action_key(sheet, st, last_measure + 2, "Key to BRAG rating progress of actions (work plan)", LAST)
+    row = _rules(sheet, st, data, row + 2)
+    sheet.freeze_panes(1, 2)
+    sheet.autofilter(0, 0, max(last_measure, 1), LAST)
+    sheet.print_area(0, 0, row, LAST)
+    print_setup(sheet, data)
+
+
+def _measures(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
+    """Each measure under its objective's heading; the last row."""
+    tolerances = _tolerances(data)
+    row = 0
+    for objective, rows in data.scorecard.drop_duplicates("ref").groupby("objective", sort=False):
+        row += 1
+        first = rows.iloc[0]
+        group_row(sheet, row, LAST, objective_heading(str(objective), text(first["objective_title"]),
+                                                      text(first["lead"]), bool(first["appendix"])), st.group)
+        for m in rows.itertuples(index=False):
+            row += 1
+            _measure(sheet, st, row, m, number(tolerances.get(m.ref)))
+    return row
+
+
+def _measure(sheet: Worksheet, st: Styles, row: int, m, tolerance: float | None) -> None:
+    unit, polarity = text(m.unit), text(m.polarity)
+    definition = text(m.description) + (f"\nChoice: {m.choices}" if text(m.choices) else "")
+    put_text(sheet, row, 0, m.ref, st.ref)
+    put_text(sheet, row, 1, m.title, st.wrap)
+    put_text(sheet, row, 2, definition, st.wrap)
+    put_text(sheet, row, 3, m.source, st.wrap)
+    put_text(sheet, row, 4, UNIT_WORDS.get(unit, unit), st.wrap)
+    put_text(sheet, row, 5, POLARITY_WORDS.get(polarity, polarity), st.wrap)
+    put_text(sheet, row, 6, m.target, st.wrap)
+    put_text(sheet, row, 7, _tolerance_text(tolerance, unit, polarity), st.wrap)
+    put_text(sheet, row, 8, m.rule, st.wrap)
+    put_text(sheet, row, 9, "Yes" if bool(m.developing) else "No", st.centre)
+    fit_row(sheet, row, ((m.title, WIDTHS[1]), (definition, WIDTHS[2]), (m.source, WIDTHS[3]), (m.target, WIDTHS[6]),
+                         (m.rule, WIDTHS[8]), (POLARITY_WORDS.get(polarity, ""), WIDTHS[5])))
+
+
+def _tolerances(data: ScorecardData) -> dict[str, float]:
+    """Each measure's tolerance (carried on the figures; the scorecard has it only in the rule's words)."""
+    figures = data.figures
+    if figures is None or figures.empty or "tolerance" not in figures:
+        return {}
+    first = figures.dropna(subset=["tolerance"]).drop_duplicates("ref")
+    return dict(zip(first["ref"], first["tolerance"]))
+
+
+def _tolerance_text(value: float | None, unit: str, polarity: str) -> str:
+    if value is None or polarity == "none":
+        return ""
+    suffix = {"percent": " points", "days": " days"}.get(unit, "")
+    return f"{value:g}{suffix}"
+
+
+def _rules(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """How measures are rated, and what the other ratings mean (and c, in the publishable copy); the last row."""
+    sheet.write_string(row, 1, "How measures are rated", st.subtitle)
+    for said in RATING_RULES:
+        row += 1
+        paragraph(sheet, row, 1, LAST, said, st.para, sum(WIDTHS[1:]))
+    row += 2
+    sheet.write_string(row, 1, "What the other ratings mean", st.subtitle)
+    other_first = row + 1
+    meanings = (*STATUS_MEANINGS, *((("c", SUPPRESSED_MEANING),) if data.publish else ()))
+    for word, meaning in meanings:
+        row += 1
+        sheet.write_string(row, 1, word, st.rating)
+        paragraph(sheet, row, 2, LAST, meaning, st.para, TEXT_WIDTH)
+    brag_rules(sheet, st, other_first, 1, row, 1)
+    return row

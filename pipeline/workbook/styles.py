@@ -1,0 +1,96 @@
+"""Every colour and cell format of the circulated workbook, defined once.
+
+BRAG colours are given by conditional-format rules (`brag_rules`), never cell by cell, so a
+rating typed over in Excel recolours itself and LibreOffice shows the same colours.
+"""
+
+from __future__ import annotations
+
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.vocabulary import RATED, Rating
+
+# Each rating's strong colour: the Summary chart's series and, for the rated words and Incomplete,
+# the BRAG cells. In cells the other not-rated words share one grey, so they read alike.
+FILL = {Rating.BLUE: "#1F5FAD", Rating.GREEN: "#2E7D32", Rating.AMBER: "#FFC000", Rating.RED: "#C00000",
+        Rating.MONITOR: "#BFBFBF", Rating.INCOMPLETE: "#F4B183", Rating.NO_DATA: "#D9D9D9",
+        Rating.NOT_YET: "#EDEDED"}
+FONT = {Rating.BLUE: "#FFFFFF", Rating.GREEN: "#FFFFFF", Rating.AMBER: "#000000", Rating.RED: "#FFFFFF"}
+# The light shade of each quarter's cell on the Scorecard, in that quarter's rating.
+LIGHT = {Rating.BLUE: "#DDEBF7", Rating.GREEN: "#E2EFDA", Rating.AMBER: "#FFF2CC", Rating.RED: "#F8CBAD",
+         Rating.INCOMPLETE: "#FBE5D6", Rating.NO_DATA: "#F2F2F2", Rating.NOT_YET: "#F2F2F2"}
+GREY_FILL = "#D9D9D9"
+NAVY = "#1F3864"
+WHITE = "#FFFFFF"
+BLACK = "#000000"
+HEAD_FILL = "#DDE4EE"
+GRIDLINES = "#E0E0E0"  # charts' gridlines
+SERIES_COLOURS = ("#1F5FAD", "#ED7D31", "#2E7D32")  # the Supporting information's charts
+
+# The formats the error report and the lineage workbook share with this one.
+HEAD = {"bold": True, "bg_color": HEAD_FILL, "border": 1, "text_wrap": True, "valign": "top"}
+WRAP = {"valign": "top", "text_wrap": True}
+COUNT = {"num_format": "#,##0", "valign": "top"}
+
+
+class Styles:
+    """Every format of the workbook, created once and reused by every sheet."""
+
+    def __init__(self, book: Workbook) -> None:
+        add = book.add_format
+        cell = {"valign": "top", "border": 1, "border_color": "#BFBFBF"}
+        self.title = add({"bold": True, "font_size": 16, "font_color": NAVY})
+        self.subtitle = add({"bold": True, "font_size": 12, "font_color": NAVY})
+        self.banner = add({"bold": True, "font_size": 14, "font_color": WHITE, "bg_color": FILL[Rating.RED],
+                           "align": "center", "valign": "vcenter", "text_wrap": True})
+        self.marking = add({"bold": True, "font_size": 12, "font_color": FILL[Rating.RED]})
+        self.label = add({"bold": True, "valign": "top"})
+        self.plain = add({"valign": "top"})
+        self.para = add(WRAP)
+        self.italic = add({"italic": True, "valign": "top", "font_color": "#595959"})
+        self.count_left = add({"bold": True, "valign": "top", "align": "left", "num_format": "#,##0"})
+        self.when = add({"valign": "top", "align": "left", "num_format": "dd/mm/yyyy hh:mm"})
+        self.head = add(HEAD)
+        self.head_centre = add({**HEAD, "align": "center"})
+        self.group = add({"bold": True, "font_color": WHITE, "bg_color": NAVY, "valign": "vcenter"})
+        self.section = add({"bold": True, "font_color": NAVY, "bg_color": HEAD_FILL, "valign": "vcenter"})
+        self.ref = add({**cell, "bold": True})
+        self.name = add({**cell, "bold": True, "text_wrap": True})
+        self.wrap = add({**cell, "text_wrap": True})
+        self.centre = add({**cell, "text_wrap": True, "align": "center"})
+        self.figure = add({**cell, "text_wrap": True, "align": "center"})
+        self.figure_now = add({**cell, "text_wrap": True, "align": "center", "bold": True})
+        self.rating = add({**cell, "align": "center", "bold": True, "text_wrap": True})
+        self.small = add({**cell, "text_wrap": True, "font_size": 8})
+        self.count = add({**cell, "num_format": "#,##0"})
+        self.count_bold = add({**cell, "num_format": "#,##0", "bold": True, "top": 2})
+        self.label_bold = add({**cell, "bold": True, "top": 2})
+        self.percent = add({**cell, "num_format": '0.0"%"'})
+        self.date = add({**cell, "num_format": "dd/mm/yyyy", "align": "left"})
+        self.datetime = add({**cell, "num_format": "dd/mm/yyyy hh:mm", "align": "left"})
+        # Conditional-format formats: strong BRAG, light BRAG for quarter cells, and highlights.
+        self.brag = {word: add({"bg_color": FILL[word] if word in (*RATED, Rating.INCOMPLETE) else GREY_FILL,
+                                "font_color": FONT.get(word, BLACK)}) for word in Rating}
+        self.light = {word: add({"bg_color": colour}) for word, colour in LIGHT.items()}
+        self.better = add({"font_color": FILL[Rating.GREEN], "bold": True})
+        self.worse = add({"font_color": FILL[Rating.RED], "bold": True})
+        self.attention = add({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        self.flag = add({"bold": True, "font_color": "#7F6000", "bg_color": "#FFEB9C"})
+        self.good = add({"font_color": "#006100", "bg_color": "#C6EFCE"})
+
+
+def brag_rules(sheet: Worksheet, st: Styles, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+    """Colour BRAG words by rule, so the colour follows the text wherever it is."""
+    if last_row < first_row:
+        return
+    for word in Rating:
+        sheet.conditional_format(first_row, first_col, last_row, last_col,
+                                 {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": st.brag[word]})
+
+
+def word_rules(sheet: Worksheet, first_row: int, col: int, last_row: int, formats: dict[str, object]) -> None:
+    """Colour a column's cells that hold exactly one of the given words (e.g. failed, passed)."""
+    for word, fmt in formats.items():
+        sheet.conditional_format(first_row, col, last_row, col,
+                                 {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})

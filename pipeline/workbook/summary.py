@@ -1,0 +1,259 @@
+"""The Summary sheet: the one page a board member reads first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.quarters import first_day, label, last_day
+from pipeline.stages.quality import failed_count
+from pipeline.vocabulary import RATED, Rating
+from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
+from pipeline.workbook.styles import FILL, GRIDLINES, WHITE, Styles, brag_rules
+from pipeline.workbook.words import APPENDIX, COMMENTARY_NEEDED
+
+if TYPE_CHECKING:
+    from pipeline.model import ScorecardData
+
+WIDTHS = (20, 46, 9, 9, 9, 9, 9, 9, 9, 8)
+LAST = len(WIDTHS) - 1
+PUBLISH_NOTE = ("This is the publishable copy: counts from 1 to 4, and figures that would reveal them, are shown "
+                "as c; commentary, notes and all text from the agencies' returns are left out.")
+CHART_ROWS = 15  # the rows the BRAG chart covers: nothing is written under it
+
+
+def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
+    """Where the scorecard stands and what needs attention, on one page."""
+    sheet = book.add_worksheet("Summary")
+    sheet.hide_gridlines(2)
+    set_widths(sheet, WIDTHS)
+    row = _heading(sheet, st, data)
+    row = _counts(book, sheet, st, data, row)
+    row = _reds(sheet, st, data, row)
+    row = _incomplete(sheet, st, data, row)
+    if data.publish:
+        paragraph(sheet, row, 0, LAST, PUBLISH_NOTE, st.para, sum(WIDTHS))
+        row += 2
+    else:
+        row = _quality(sheet, st, data, row)
+        row = _workplan(sheet, st, data, row)
+    put_text(sheet, row, 0, marking(data), st.marking)
+    sheet.print_area(0, 0, row, LAST)
+    print_setup(sheet, data, repeat=False)
+    sheet.fit_to_pages(1, 1)
+
+
+def _heading(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
+    """Title, the demo banner, the marking, the quarter and when it was produced; the next free row."""
+    settings, quarter = data.settings, label(data.reporting)
+    row = 0
+    title = f"{settings.partnership}: quarterly scorecard" + (" (publishable copy)" if data.publish else "")
+    put_text(sheet, row, 0, title, st.title)
+    sheet.set_row(row, 24)
+    row += 1
+    if data.demo:
+        merged(sheet, row, 0, LAST, "DEMONSTRATION DATA: fictional, not for circulation", st.banner)
+        sheet.set_row(row, 26)
+        row += 1
+    put_text(sheet, row, 0, marking(data), st.marking)
+    row += 2
+    start, end = first_day(data.reporting), last_day(data.reporting)
+    facts = (("Partnership", settings.partnership),
+             ("Reporting quarter", f"{quarter} ({start.day} {start:%B %Y} to {end.day} {end:%B %Y})"),
+             ("Quarters shown", ", ".join(label(q) for q in data.quarters)))
+    for name, value in facts:
+        sheet.write_string(row, 0, name, st.label)
+        put_text(sheet, row, 1, value, st.plain)
+        row += 1
+    sheet.write_string(row, 0, "Produced", st.label)
+    sheet.write_datetime(row, 1, data.produced, st.when)
+    row += 1
+    sheet.write_string(row, 0, "Protective marking", st.label)
+    put_text(sheet, row, 1, marking(data), st.plain)
+    return row + 2
+
+
+def _this_quarter(data: ScorecardData) -> pd.DataFrame:
+    """The scorecard's rows for the reporting quarter: one per measure, with its rating then."""
+    return data.scorecard[data.scorecard["quarter"].eq(data.reporting)]
+
+
+def _brag_counts(card: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
+    """(label, title, counts per rating) for each objective, in catalogue order."""
+    out = []
+    for objective, rows in card.groupby("objective", sort=False):
+        counts = rows["brag"].value_counts()
+        name = APPENDIX if rows["appendix"].iloc[0] else f"Objective {objective}"
+        out.append((name, text(rows["objective_title"].iloc[0]), [int(counts.get(s, 0)) for s in Rating]))
+    return out
+
+
+def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """BRAG counts per objective, and a stacked column chart drawn from that same table."""
+    sheet.write_string(row, 0, "Measures by rating, this quarter", st.subtitle)
+    row += 1
+    head = row
+    for col, title in enumerate(("Objective", "Title", *Rating, "Total")):
+        sheet.write_string(row, col, title, st.head_centre if col > 1 else st.head)
+    sheet.set_row(row, 30)
+    brag_rules(sheet, st, row, 2, row, 1 + len(Rating))  # the headings are the BRAG words: coloured alike
+    counts = _brag_counts(_this_quarter(data)) if not data.scorecard.empty else []
+    for name, title, numbers in counts:
+        row += 1
+        sheet.write_string(row, 0, name, st.ref)
+        put_text(sheet, row, 1, title, st.wrap)
+        for col, n in enumerate([*numbers, sum(numbers)], start=2):
+            sheet.write_number(row, col, n, st.count)
+    first_data, last_data = head + 1, row
+    row += 1
+    sheet.write_string(row, 0, "All measures", st.label_bold)
+    sheet.write_blank(row, 1, None, st.label_bold)
+    totals = [sum(c[2][i] for c in counts) for i in range(len(Rating))]
+    for col, n in enumerate([*totals, sum(totals)], start=2):
+        sheet.write_number(row, col, n, st.count_bold)
+    row += 2
+    if not counts:
+        return row
+    sheet.insert_chart(row, 0, _chart(book, data, head, first_data, last_data),
+                       {"x_offset": 4, "y_offset": 4, "object_position": 2})
+    return row + CHART_ROWS
+
+
+def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int):
+    """Measures by rating and objective, stacked, each rating in its own colour."""
+    chart = book.add_chart({"type": "column", "subtype": "stacked"})
+    for i, rating in enumerate(Rating):
+        chart.add_series({
+            "name": ["Summary", head, 2 + i],
+            "categories": ["Summary", first, 0, last, 0],
+            "values": ["Summary", first, 2 + i, last, 2 + i],
+            "fill": {"color": FILL[rating]}, "border": {"color": WHITE}, "gap": 60,
+        })
+    chart.set_title({"name": f"Measures by rating and objective, {label(data.reporting)}", "name_font": {"size": 11}})
+    chart.set_y_axis({"name": "Measures", "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}}})
+    chart.set_legend({"position": "right"})
+    chart.set_size({"width": 1000, "height": 280})
+    return chart
+
+
+def _incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """Every figure of the reporting quarter that its returns cover only in part, and what is missing."""
+    card = _this_quarter(data)
+    missing = card[card["brag"].eq(Rating.INCOMPLETE)]
+    if missing.empty:
+        return row
+    sheet.write_string(row, 0, f"Incomplete figures this quarter ({len(missing)})", st.subtitle)
+    row += 1
+    sheet.write_string(row, 0, "Ref", st.head)
+    sheet.write_string(row, 1, "Measure", st.head)
+    merged(sheet, row, 2, LAST, "What is missing", st.head)
+    for record in missing.itertuples(index=False):
+        row += 1
+        reason = text(record.reason)
+        put_text(sheet, row, 0, record.ref, st.ref)
+        put_text(sheet, row, 1, record.title, st.wrap)
+        merged(sheet, row, 2, LAST, reason, st.wrap)
+        fit_row(sheet, row, ((record.title, WIDTHS[1]), (reason, sum(WIDTHS[2:]))))
+    return row + 2
+
+
+def _reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """Each Red measure with its figure, and who commented on it, or that commentary is needed."""
+    card = _this_quarter(data)
+    reds = card[card["brag"].eq(Rating.RED)]
+    sheet.write_string(row, 0, f"Measures rated Red this quarter ({len(reds)})", st.subtitle)
+    row += 1
+    if reds.empty:
+        sheet.write_string(row, 0, "No measure is rated Red this quarter.", st.plain)
+        return row + 2
+    sheet.write_string(row, 0, "Ref", st.head)
+    sheet.write_string(row, 1, "Measure", st.head)
+    merged(sheet, row, 2, 4, f"Figure, {label(data.reporting)}", st.head)
+    if not data.publish:
+        merged(sheet, row, 5, LAST, "Commentary", st.head)
+    first = row + 1
+    for record in reds.itertuples(index=False):
+        row += 1
+        put_text(sheet, row, 0, record.ref, st.ref)
+        put_text(sheet, row, 1, record.title, st.wrap)
+        merged(sheet, row, 2, 4, record.text, st.wrap)
+        if data.publish:
+            fit_row(sheet, row, ((record.title, WIDTHS[1]),))
+            continue
+        who = _commented_by(record)
+        merged(sheet, row, 5, LAST, who, st.wrap)
+        fit_row(sheet, row, ((record.title, WIDTHS[1]), (record.text, sum(WIDTHS[2:5])), (who, sum(WIDTHS[5:]))))
+    sheet.conditional_format(first, 5, row, 5, {"type": "cell", "criteria": "==", "value": f'"{COMMENTARY_NEEDED}"',
+                                                "format": st.attention})
+    return row + 2
+
+
+def _commented_by(record) -> str:
+    """Who gave the commentary on a measure, or that it is needed."""
+    if not text(record.comment):
+        return COMMENTARY_NEEDED
+    return text(record.comment_author) or "Commentary given (no author named)"
+
+
+def _files_not_used(data: ScorecardData) -> list[str]:
+    """Files read but not recognised, and files skipped unread (not counting Excel's lock files)."""
+    sources, problems = data.sources, data.problems
+    unused = [] if sources.empty else sources.loc[sources["recognised_as"].eq("Not used"), "file"].tolist()
+    known = set() if sources.empty else set(sources["file"])
+    if not problems.empty:
+        skipped = problems[problems["check"].isin(["not_spreadsheet", "unreadable", "empty_file", "unrecognised"])]
+        unused += [f for f in dict.fromkeys(skipped["file"]) if f and f not in known]
+    return list(dict.fromkeys(unused))
+
+
+def _quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """The data-quality headline: errors, warnings, sources missing and files not used."""
+    sheet.write_string(row, 0, "Data quality", st.subtitle)
+    row += 1
+    problems = data.problems
+    severity = problems["severity"].value_counts() if not problems.empty else pd.Series(dtype=int)
+    missing = int(problems["check"].eq("absent_source").sum()) if not problems.empty else 0
+    unused = _files_not_used(data)
+    lines = (
+        ("Errors", int(severity.get("error", 0)), "rows with errors are left out of the measures they feed"),
+        ("Warnings", int(severity.get("warning", 0)), "worth checking; the figures are built regardless"),
+        ("Notes", int(severity.get("info", 0)), "for information (e.g. totals rows skipped, sheets not used)"),
+        ("Figures to check", failed_count(data.expectations),
+         f"of {len(data.expectations)} checks on the figures (ranges, consistency, change on last quarter)"),
+        ("Sources missing", missing, "expected tables no file supplied: their measures show No data"),
+        ("Files not used", len(unused), ", ".join(unused) if unused else "every file read was used"),
+        ("Files read", len(data.sources), "listed with their SHA-256 on the Sources sheet"),
+    )
+    first = row
+    for name, n, note in lines:
+        sheet.write_string(row, 0, name, st.label)
+        sheet.write_number(row, 1, n, st.count_left)
+        put_text(sheet, row, 2, note, st.italic)
+        row += 1
+    sheet.conditional_format(first, 1, first, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.attention})
+    sheet.conditional_format(first + 3, 1, first + 5, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.flag})
+    sheet.write_string(row, 0, "Every problem is listed, with its file, sheet and cell, on the Data quality sheet.", st.italic)
+    return row + 2
+
+
+def _workplan(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """The work plan in two lines: actions by computed BRAG, and ratings that need a look."""
+    sheet.write_string(row, 0, "Work plan", st.subtitle)
+    row += 1
+    actions = data.actions
+    if actions is None or actions.empty:
+        sheet.write_string(row, 0, "No work plan action log was supplied this quarter.", st.plain)
+        return row + 2
+    rated = actions["brag"].value_counts()
+    words = ", ".join(f"{int(rated.get(w, 0))} {w}" for w in RATED)
+    sheet.write_string(row, 0, "Actions", st.label)
+    sheet.write_string(row, 1, f"{len(actions)} actions: {words}", st.plain)
+    row += 1
+    differ, remedial = int(actions["disagrees"].sum()), int(actions["needs_remedial"].sum())
+    sheet.write_string(row, 0, "Ratings to check", st.label)
+    sheet.write_string(row, 1, f"{differ} where the stated rating differs from the computed one; "
+                               f"{remedial} Amber without a remedial action (see the Work plan sheet)", st.plain)
+    return row + 2
