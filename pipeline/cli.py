@@ -297,8 +297,8 @@ def _progress(paths, console):
 
 def _stored_history(paths, demo: bool):
     """history.sqlite as it stands: refused, never replaced, if it is damaged or held."""
-    from pipeline.stages.history import load_stored
     from pipeline.writing.faults import check_history, history_errors
+    from pipeline.writing.history_file import load_stored
     from pipeline.writing.locations import Locations
 
     where = Locations(paths.outputs, demo)

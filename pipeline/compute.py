@@ -16,11 +16,11 @@ import pandas as pd
 from pipeline import problems as pr
 from pipeline.check import present_columns, rows_left_out, sources_table
 from pipeline.config.settings import Config
-from pipeline.model import CheckedInputs, Computed, Figures, NothingToReport, ScorecardData
+from pipeline.model import CheckedInputs, Computed, Figures, NothingToReport, ScorecardData, Stored
 from pipeline.quarters import columns_for, label, last_day, latest_complete
 from pipeline.stages.checker import Checker
 from pipeline.stages.coverage import coverage_problems
-from pipeline.stages.history import Stored, merge_history
+from pipeline.stages.history import merge_history
 from pipeline.stages.lineage import trace
 from pipeline.stages.measures import compute_measures
 from pipeline.stages.privacy import feedback_quotes, publishable

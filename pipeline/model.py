@@ -45,6 +45,14 @@ class NothingToReport(Exception):
 
 
 @dataclass
+class Stored:
+    """What history.sqlite holds: every figure stored, and the rows behind each."""
+
+    values: pd.DataFrame
+    lineage: pd.DataFrame
+
+
+@dataclass
 class CheckedInputs:
     """Everything known about this run's inputs once they are read, checked, counted once and
     their coverage known. `checked.frames` hold the rows the measures use."""

@@ -18,11 +18,11 @@ import pandas as pd
 from pipeline.config.settings import Config, schema_files
 from pipeline.model import CheckedInputs, Computed, Outcome
 from pipeline.paths import Paths
-from pipeline.stages.history import save_history
 from pipeline.workbook.book import write_workbook
 from pipeline.workbook.error_report import write_error_report, write_lineage
 from pipeline.writing.archive import fill_archive
 from pipeline.writing.faults import history_errors
+from pipeline.writing.history_file import save_history
 from pipeline.writing.locations import Locations
 from pipeline.writing.safe import StagedOutputs
 

@@ -12,7 +12,7 @@ from pipeline.config.settings import load_config
 from pipeline.frames import Figures, Problems
 from pipeline.paths import Paths
 from pipeline.quarters import parse_label
-from pipeline.stages.history import load_stored
+from pipeline.writing.history_file import load_stored
 from tests.conftest import ROOT, TODAY, copy_demo_inputs
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from pipeline.quarters import parse_label
-from pipeline.stages import history
-from pipeline.stages.history import load_history, merge_history, save_history
+from pipeline.stages.history import merge_history
+from pipeline.writing import history_file
+from pipeline.writing.history_file import load_history, save_history
 
 Q1, Q2, Q3 = (parse_label(x) for x in ("Q1 2025/26", "Q2 2025/26", "Q3 2025/26"))
 HASHES = {"police.xlsx": "a" * 64, "police v2.xlsx": "b" * 64}
@@ -102,7 +103,7 @@ def test_a_failed_save_leaves_the_history_byte_for_byte(tmp_path, monkeypatch):
     db = tmp_path / "history.sqlite"
     run(db, figures([("4.9a", Q1, 6)]))
     before = db.read_bytes()
-    real_label = history.label
+    real_label = history_file.label
     calls = {"n": 0}
 
     def failing_label(q):
@@ -111,7 +112,7 @@ def test_a_failed_save_leaves_the_history_byte_for_byte(tmp_path, monkeypatch):
             raise RuntimeError("disk full")
         return real_label(q)
 
-    monkeypatch.setattr(history, "label", failing_label)
+    monkeypatch.setattr(history_file, "label", failing_label)
     with pytest.raises(RuntimeError):
         run(db, figures([("4.9a", Q1, 7), ("4.9a", Q2, 4)]))
     assert db.read_bytes() == before

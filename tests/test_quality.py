@@ -24,11 +24,12 @@ from pipeline.paths import Paths
 from pipeline.quarters import columns_for, label, parse_label
 from pipeline.stages.checker import Checker
 from pipeline.stages.gx import _raised
-from pipeline.stages.history import load_history, merge_history
+from pipeline.stages.history import merge_history
 from pipeline.stages.measures import compute_measures
 from pipeline.stages.quality import COLUMNS, check_expectations
 from pipeline.stages.rate import rate_measures
 from pipeline.stages.scorecard import assemble
+from pipeline.writing.history_file import load_history
 from tests.conftest import copy_demo_inputs
 
 pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process

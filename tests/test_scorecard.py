@@ -14,11 +14,12 @@ from pipeline.config.settings import load_config
 from pipeline.frames import MEASURE_COLUMNS, SCORECARD_COLUMNS, Scorecard
 from pipeline.paths import Paths
 from pipeline.quarters import columns_for, parse_label
-from pipeline.stages.history import load_history, merge_history
+from pipeline.stages.history import merge_history
 from pipeline.stages.measures import compute_measures
 from pipeline.stages.privacy import publishable
 from pipeline.stages.rate import rate_measures
 from pipeline.stages.scorecard import assemble
+from pipeline.writing.history_file import load_history
 from tests.conftest import TODAY, copy_demo_inputs
 
 REPORTING = parse_label("Q2 2025/26")

@@ -27,10 +27,10 @@ from pipeline.compute import compute
 from pipeline.config.settings import load_config
 from pipeline.paths import Paths
 from pipeline.publish import publish
-from pipeline.stages.history import load_stored
-from pipeline.workbook.book import workbook_path, write_workbook
+from pipeline.workbook.book import write_workbook
+from pipeline.writing.history_file import load_stored
 from pipeline.writing.locations import Locations
-from tests.conftest import ROOT, copy_demo_inputs, open_in_excel
+from tests.conftest import ROOT, copy_demo_inputs
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning"),
               pytest.mark.usefixtures("great_expectations")]  # builds scorecards in this process
@@ -152,7 +152,7 @@ def all_cells(book: openpyxl.Workbook):
 
 def test_the_workbook_is_named_for_its_quarter_and_a_demo_says_so(demo):
     assert demo.workbook.name == "CE scorecard Q2 2025-26 (DEMO).xlsx"
-    real = workbook_path(demo.workbook.parent, demo.data.settings, demo.data.reporting)
+    real = Locations(demo.workbook.parent).workbook(demo.data.settings.workbook_name, demo.data.reporting)
     assert real.name == "CE scorecard Q2 2025-26.xlsx"
 
 
@@ -266,7 +266,8 @@ def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
     first, second = demo.data.quarters[:2]
     card.loc[card["ref"].eq("1.1") & card["quarter"].eq(first), "history"] = True
     card.loc[card["ref"].eq("1.1") & card["quarter"].eq(second), "restated"] = "Restated: was 6"
-    path, _ = write_workbook(replace(demo.data, scorecard=card), tmp_path / "restated.xlsx")
+    path = tmp_path / "restated.xlsx"
+    write_workbook(replace(demo.data, scorecard=card), path)
     sheet = openpyxl.load_workbook(path)["Scorecard"]
     cell = find(sheet, "1.1")
     assert "From stored history" in sheet.cell(cell.row, 3).comment.text
@@ -300,7 +301,8 @@ def test_the_supporting_information_draws_the_tables_and_charts_kpis_yaml_gives(
     a4 = charts["A4"]
     charts["A4"] = a4.model_copy(update={"type": "column", "columns": [
         a4.columns[2].model_copy(update={"heading": "Rate of positive outcomes"})]})
-    path, _ = write_workbook(replace(demo.data, charts=charts), tmp_path / "charts.xlsx")
+    path = tmp_path / "charts.xlsx"
+    write_workbook(replace(demo.data, charts=charts), path)
     assert kinds(path) == ["bar", "bar", "bar", "bar"]
     sheet = openpyxl.load_workbook(path)["Supporting information"]
     titles = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value[:3] in
@@ -364,7 +366,8 @@ def test_work_plan_shows_a_stated_rating_that_differs(demo):
 
 
 def test_without_a_work_plan_the_sheet_says_so(demo, tmp_path):
-    path, _ = write_workbook(replace(demo.data, actions=pd.DataFrame()), tmp_path / "no plan.xlsx")
+    path = tmp_path / "no plan.xlsx"
+    write_workbook(replace(demo.data, actions=pd.DataFrame()), path)
     texts = [c.value for c in openpyxl.load_workbook(path)["Work plan"]["A"] if c.value]
     assert any("No work plan" in t for t in texts)
 
@@ -394,7 +397,8 @@ def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):
                                  "measure": ["1.1", "4.11"], "quarter": ["Q2 2025/26", "Q1 2025/26"],
                                  "result": ["passed", "failed"], "observed": [31, "104.2"],
                                  "details": ["", "one quarter above 100"], "severity": ["info", "warning"]})
-    path, _ = write_workbook(replace(demo.data, expectations=expectations), tmp_path / "expectations.xlsx")
+    path = tmp_path / "expectations.xlsx"
+    write_workbook(replace(demo.data, expectations=expectations), path)
     sheet = openpyxl.load_workbook(path)["Data quality"]
     # The printed summary: one line per check, naming the figures that failed.
     summary = find(sheet, "Checks on the figures")
@@ -549,7 +553,8 @@ def test_text_beginning_with_equals_is_written_as_text(demo, tmp_path):
                                                       "rows_used": 0, "rows_rejected": 0, "sha256": "0" * 64,
                                                       "modified": datetime(2025, 10, 1), "size": 1}])], ignore_index=True)
     planted = replace(data, feedback=feedback, actions=actions, scorecard=card, problems=problems, sources=sources)
-    path, _ = write_workbook(planted, tmp_path / "planted.xlsx")
+    path = tmp_path / "planted.xlsx"
+    write_workbook(planted, path)
     book = openpyxl.load_workbook(path)
     cells = list(all_cells(book))
     assert not [(s, c.coordinate, c.value) for s, c in cells if c.data_type == "f"]
@@ -562,25 +567,14 @@ def test_text_beginning_with_equals_is_written_as_text(demo, tmp_path):
 
 # --------------------------------------------------------------------------- safety and speed
 
-def test_a_locked_target_gets_a_clearly_named_copy_and_the_original_is_untouched(demo, tmp_path, monkeypatch):
-    target = tmp_path / "CE scorecard Q2 2025-26.xlsx"
-    target.write_bytes(b"the copy someone has open in Excel")
-    open_in_excel(monkeypatch, target)
-    placed, locked = write_workbook(demo.data, target)
-    assert locked is True
-    assert placed == tmp_path / "CE scorecard Q2 2025-26 (new copy 1).xlsx"
-    assert target.read_bytes() == b"the copy someone has open in Excel"
-    assert openpyxl.load_workbook(placed).sheetnames == SHEETS
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, placed.name])  # no temp file left
-
-
 def test_tens_of_thousands_of_problems_are_written_quickly(demo, tmp_path):
     many = pd.DataFrame([{"severity": "error", "file": "SYP data.xlsx", "sheet": "Crimes and outcomes", "cell": f"E{i}",
                           "column": "Outcome date", "value": "01/08/2024", "expected": "a date on or after the Date recorded",
                           "message": f"SYP data.xlsx, sheet 'Crimes and outcomes', cell E{i} (Outcome date) has '01/08/2024'.",
                           "source": "police_crimes", "check": "date_order"} for i in range(30_000)])
     started = time.perf_counter()
-    path, _ = write_workbook(replace(demo.data, problems=many, expectations=pd.DataFrame()), tmp_path / "many.xlsx")
+    path = tmp_path / "many.xlsx"
+    write_workbook(replace(demo.data, problems=many, expectations=pd.DataFrame()), path)
     assert time.perf_counter() - started < 30
     sheet = openpyxl.load_workbook(path, read_only=True)["Data quality"]
     assert sheet.max_row == 30_001

@@ -19,10 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import xlsxwriter
 
-from pipeline.quarters import file_label, label
+from pipeline.quarters import label
 from pipeline.workbook.data_quality import write_data_quality
 from pipeline.workbook.definitions import write_definitions
 from pipeline.workbook.layout import marking
@@ -32,7 +31,6 @@ from pipeline.workbook.styles import Styles
 from pipeline.workbook.summary import write_summary
 from pipeline.workbook.supporting import write_supporting
 from pipeline.workbook.workplan import write_workplan
-from pipeline.writing.safe import OutputLocked, write_atomically
 
 if TYPE_CHECKING:
     from pipeline.model import ScorecardData
@@ -43,29 +41,9 @@ SHEETS = (write_summary, write_scorecard, write_workplan, write_supporting, writ
 PUBLISHED = (write_summary, write_scorecard, write_definitions)  # the publishable copy: no text from the inputs
 
 
-def workbook_path(outputs: Path, settings, reporting: pd.Period, demo: bool = False) -> Path:
-    """The workbook's name for its quarter (demo runs say so, so a demo is never mistaken for real)."""
-    name = settings.workbook_name.format(quarter=file_label(reporting))
-    if demo:
-        name = name[: -len(".xlsx")] + " (DEMO).xlsx"
-    return outputs / name
-
-
-def publishable_path(target: Path) -> Path:
-    """'CE scorecard Q2 2025-26 (PUBLISHABLE).xlsx', beside the workbook it was made from."""
-    return target.with_name(f"{target.stem} (PUBLISHABLE){target.suffix}")
-
-
-def write_workbook(data: ScorecardData, target: Path) -> tuple[Path, bool]:
-    """Write safely; if the target is open in Excel, keep the new copy under another name."""
-    try:
-        return write_atomically(target, lambda p: _write(data, p)), False
-    except OutputLocked as locked:
-        return Path(str(locked)), True
-
-
-def _write(data: ScorecardData, path: Path) -> None:
-    """Every sheet, in reading order, with the document's properties."""
+def write_workbook(data: ScorecardData, path: Path) -> None:
+    """Every sheet, in reading order, with the document's properties (the run stages it and moves it
+    into place, under another name if the workbook is open in Excel)."""
     book = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     quarter, mark = label(data.reporting), marking(data)
     book.set_properties({

@@ -58,11 +58,6 @@ LINEAGE_COLUMNS = [("ref", "Ref", 7), ("title", "Measure", 40), ("quarter", "Qua
 RANGE_CHUNK = 30_000  # characters of row ranges per cell, within Excel's 32,767
 
 
-def lineage_path(target: Path) -> Path:
-    """'CE scorecard Q2 2025-26 (lineage).xlsx', beside the workbook it traces."""
-    return target.with_name(f"{target.stem} (lineage){target.suffix}")
-
-
 def _chunks(text: str) -> list[str]:
     """Row ranges split at commas into pieces a cell can hold."""
     pieces, current = [], ""

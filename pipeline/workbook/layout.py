@@ -18,11 +18,11 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import label
+from pipeline.stages.validate import CELL_LIMIT  # the inputs are checked against the same limit
 
 if TYPE_CHECKING:
     from pipeline.model import ScorecardData
 
-CELL_LIMIT = 32_767  # the most characters an Excel cell holds
 CUT = " [... cut: longer than an Excel cell can hold; the full text is in the return]"
 A4 = 9  # Excel's paper code
 
