@@ -6,17 +6,26 @@ import atexit
 import functools
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from pipeline.check import check_inputs
+from pipeline.compute import compute_figures
 from pipeline.config.contract import Contract, load_contract
-from pipeline.model import CheckedInputs
+from pipeline.config.settings import Config, load_config
+from pipeline.model import CheckedInputs, Stored
+from pipeline.paths import Paths
+from pipeline.quarters import columns_for, parse_label
 from pipeline.stages.gx import import_great_expectations
+from pipeline.stages.rate import rate_measures
+from pipeline.stages.scorecard import assemble
 from pipeline.tools.demo import write_demo_inputs
+from pipeline.writing.history_file import load_history, load_lineage
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -59,6 +68,31 @@ def copy_demo_inputs(folder: Path) -> Path:
     """A fresh copy of the demo inputs in `folder`, for a test to change as it likes."""
     shutil.copytree(_demo_inputs(), folder, dirs_exist_ok=True)
     return folder
+
+
+@dataclass
+class DemoScorecard:
+    """The demo inputs taken through the real stages, as a run would, up to the scorecard."""
+
+    config: Config
+    rated: pd.DataFrame  # the figures, joined with an empty history and rated
+    alternatives: pd.DataFrame
+    scorecard: pd.DataFrame
+    quarters: list[pd.Period]
+
+
+def demo_scorecard(base: Path, reporting: str = "Q2 2025/26") -> DemoScorecard:
+    copy_demo_inputs(base / "in")
+    paths = Paths.resolve(None, base / "in", base / "out")
+    config = load_config(paths)
+    inputs = check_inputs(paths.inputs, config.contract, TODAY)
+    none = base / "no history.sqlite"
+    figures = compute_figures(inputs, config, Stored(load_history(none), load_lineage(none)), parse_label(reporting), TODAY)
+    quarters = columns_for(figures.reporting)
+    rated = rate_measures(figures.merged.values, config.catalogue, figures.results.alternatives)
+    scorecard = assemble(rated, config.catalogue, config.contract, quarters, figures.results.gaps,
+                         inputs.checked.frames.get("commentary"))
+    return DemoScorecard(config, rated, figures.results.alternatives, scorecard, quarters)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[str]] | None = None,

@@ -16,21 +16,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.check import check_inputs, present_columns
 from pipeline.config.expectations import load_suite
 from pipeline.config.loading import ConfigError
-from pipeline.config.settings import load_config
-from pipeline.paths import Paths
-from pipeline.quarters import columns_for, label, parse_label
+from pipeline.quarters import label
 from pipeline.stages.checker import Checker
 from pipeline.stages.gx import _raised
-from pipeline.stages.history import merge_history
-from pipeline.stages.measures import compute_measures
 from pipeline.stages.quality import COLUMNS, check_expectations
-from pipeline.stages.rate import rate_measures
-from pipeline.stages.scorecard import assemble
-from pipeline.writing.history_file import load_history
-from tests.conftest import copy_demo_inputs
+from tests.conftest import demo_scorecard
 
 pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
 
@@ -72,20 +64,8 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """The demo inputs taken through the real stages, as a run would, up to the scorecard."""
-    base = tmp_path_factory.mktemp("quality")
-    copy_demo_inputs(base / "in")
-    paths = Paths.resolve(None, base / "in", base / "out")
-    cfg = load_config(paths)
-    ins = check_inputs(paths.inputs, cfg.contract, TODAY)
-    res = compute_measures(ins.checked.frames, cfg.catalogue, cfg.contract, present_columns(ins.staged),
-                           {loc.loc: loc.file for loc in ins.staged.locations}, ins.coverage)
-    reporting = parse_label("Q2 2025/26")
-    quarters = columns_for(reporting)
-    merged = merge_history(res.values, load_history(base / "none.sqlite"), reporting, {})
-    figures = rate_measures(merged.values, cfg.catalogue, res.alternatives)
-    scorecard = assemble(figures, cfg.catalogue, cfg.contract, quarters, res.gaps)
-    return Demo(figures, scorecard, res.alternatives, quarters, cfg.catalogue.refs)
+    built = demo_scorecard(tmp_path_factory.mktemp("quality"))
+    return Demo(built.rated, built.scorecard, built.alternatives, built.quarters, built.config.catalogue.refs)
 
 
 @pytest.fixture(scope="module")

@@ -3,44 +3,22 @@ shown, and held to its contract, pipeline.model.Scorecard, as is the publishable
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from pipeline.check import check_inputs, present_columns
-from pipeline.config.settings import load_config
 from pipeline.frames import MEASURE_COLUMNS, SCORECARD_COLUMNS, Scorecard
-from pipeline.paths import Paths
-from pipeline.quarters import columns_for, parse_label
-from pipeline.stages.history import merge_history
-from pipeline.stages.measures import compute_measures
+from pipeline.quarters import parse_label
 from pipeline.stages.privacy import publishable
-from pipeline.stages.rate import rate_measures
-from pipeline.stages.scorecard import assemble
-from pipeline.writing.history_file import load_history
-from tests.conftest import TODAY, copy_demo_inputs
+from tests.conftest import demo_scorecard
 
 REPORTING = parse_label("Q2 2025/26")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
-    """The demo inputs taken through the real stages to the scorecard, with the catalogue and figures."""
-    base = tmp_path_factory.mktemp("scorecard")
-    copy_demo_inputs(base / "in")
-    paths = Paths.resolve(None, base / "in", base / "out")
-    config = load_config(paths)
-    inputs = check_inputs(paths.inputs, config.contract, TODAY)
-    results = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
-                               {loc.loc: loc.file for loc in inputs.staged.locations}, inputs.coverage)
-    quarters = columns_for(REPORTING)
-    merged = merge_history(results.values, load_history(Path(base / "none.sqlite")), REPORTING, {})
-    rated = rate_measures(merged.values, config.catalogue, results.alternatives)
-    card = assemble(rated, config.catalogue, config.contract, quarters, results.gaps,
-                    inputs.checked.frames.get("commentary"))
-    return card, rated, quarters, config.catalogue
+    demo = demo_scorecard(tmp_path_factory.mktemp("scorecard"))
+    return demo.scorecard, demo.rated, demo.quarters, demo.config.catalogue
 
 
 def test_the_demo_scorecard_keeps_its_contract(built):
