@@ -8,10 +8,23 @@ so a scheduled run that failed can be noticed.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.vocabulary import Exit
+
+if TYPE_CHECKING:  # imported when used, so that --help and the tools start at once
+    import logging
+
+    import pandas as pd
+
+    from pipeline.config.settings import Config
+    from pipeline.console import Console
+    from pipeline.model import CheckedInputs, Outcome, Stored
+    from pipeline.paths import Paths
+    from pipeline.writing.runlog import RunRecord
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_WARNINGS = Exit.OK, Exit.BUG, Exit.USAGE, Exit.WARNINGS
 EXIT_INPUT_ERRORS, EXIT_CONFIG, EXIT_LOCKED, EXIT_MACHINE = Exit.INPUT_ERRORS, Exit.CONFIG, Exit.LOCKED, Exit.MACHINE
@@ -33,7 +46,7 @@ every run appends to outputs/logs/pipeline.log and writes outputs/last-run.json.
 """
 
 
-def _quarter(text: str):
+def _quarter(text: str) -> pd.Period:
     from pipeline.quarters import parse_label
 
     try:
@@ -134,7 +147,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return _logged_run(args, paths, console)
 
 
-def _logged_run(args: argparse.Namespace, paths, console) -> int:
+def _logged_run(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     """A run that leaves its trail: a log line at its start and end, and last-run.json."""
     from pipeline.writing.faults import describe
     from pipeline.writing.runlog import RunRecord, close_log, open_log
@@ -163,7 +176,8 @@ def _logged_run(args: argparse.Namespace, paths, console) -> int:
     return code
 
 
-def _guarded(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
+def _guarded(args: argparse.Namespace, paths: Paths, console: Console, record: RunRecord, log: logging.Logger,
+             started: datetime) -> int:
     """The run under the lock, with every known kind of failure turned into one line and its code."""
     from pipeline.config.loading import ConfigError
     from pipeline.model import NothingToReport
@@ -205,7 +219,7 @@ def _guarded(args: argparse.Namespace, paths, console, record, log, started: dat
         return fault.code
 
 
-def _finish(paths, record, log) -> None:
+def _finish(paths: Paths, record: RunRecord, log: logging.Logger) -> None:
     from pipeline.writing.runlog import write_last_run
 
     try:
@@ -214,7 +228,7 @@ def _finish(paths, record, log) -> None:
         log.error("could not write last-run.json: %s", exc)
 
 
-def _tool_command(args: argparse.Namespace, paths, console) -> int:
+def _tool_command(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     """schedule and templates: no inputs read, no run recorded."""
     from pipeline.config.loading import ConfigError
     from pipeline.writing.faults import describe
@@ -237,7 +251,7 @@ def _tool_command(args: argparse.Namespace, paths, console) -> int:
         return fault.code
 
 
-def _templates(args: argparse.Namespace, paths, console) -> int:
+def _templates(args: argparse.Namespace, paths: Paths, console: Console) -> int:
     from pipeline.config.contract import load_contract
     from pipeline.tools.templates import write_templates
 
@@ -251,7 +265,8 @@ def _templates(args: argparse.Namespace, paths, console) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace, paths, console, record, log, started: datetime) -> int:
+def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRecord, log: logging.Logger,
+         started: datetime) -> int:
     """The run, top to bottom: load the configuration, check the inputs, compute, publish, report."""
     from pipeline.check import check_inputs
     from pipeline.compute import compute
@@ -277,7 +292,7 @@ def _run(args: argparse.Namespace, paths, console, record, log, started: datetim
     return _report_built(outcome, inputs, console, record)
 
 
-def _demo_inputs(paths, console):
+def _demo_inputs(paths: Paths, console: Console) -> Paths:
     """The bundled fictional returns, written to outputs/demo-inputs/ for the run to read."""
     from pipeline.paths import Paths
     from pipeline.tools.demo import write_demo_inputs
@@ -288,14 +303,14 @@ def _demo_inputs(paths, console):
     return Paths(paths.home, demo_inputs, paths.outputs, paths.given)
 
 
-def _progress(paths, console):
+def _progress(paths: Paths, console: Console) -> Callable[[str], None]:
     """'Reading 3 of 9: SYP data.xlsx' as each file is read."""
     total = sum(1 for p in paths.inputs.rglob("*") if p.is_file()) if paths.inputs.is_dir() else 0
     seen = iter(range(1, total + 1))
     return lambda name: console.progress(next(seen, total), total, name)
 
 
-def _stored_history(paths, demo: bool):
+def _stored_history(paths: Paths, demo: bool) -> Stored:
     """history.sqlite as it stands: refused, never replaced, if it is damaged or held."""
     from pipeline.writing.faults import check_history, history_errors
     from pipeline.writing.history_file import load_stored
@@ -307,7 +322,8 @@ def _stored_history(paths, demo: bool):
         return load_stored(where.history)
 
 
-def _explain(args: argparse.Namespace, paths, config, inputs, console, record, today: date) -> int:
+def _explain(args: argparse.Namespace, paths: Paths, config: Config, inputs: CheckedInputs, console: Console,
+             record: RunRecord, today: date) -> int:
     """The rows behind one figure, from the inputs (and history, for quarters they no longer cover)."""
     from pipeline.compute import compute_figures
     from pipeline.quarters import label
@@ -328,13 +344,14 @@ def _explain(args: argparse.Namespace, paths, config, inputs, console, record, t
     return EXIT_OK
 
 
-def _summary(inputs) -> str:
+def _summary(inputs: CheckedInputs) -> str:
     counts = inputs.counts
     rows = sum(len(f) for f in inputs.staged.frames.values())
     return f"{len(inputs.files)} file(s), {rows:,} row(s) read: {counts['error']} error(s), {counts['warning']} warning(s)"
 
 
-def _report_inputs(args: argparse.Namespace, paths, inputs, console, record, log, started: datetime) -> None:
+def _report_inputs(args: argparse.Namespace, paths: Paths, inputs: CheckedInputs, console: Console, record: RunRecord,
+                   log: logging.Logger, started: datetime) -> None:
     """What the inputs held: the log's lines, the problems on the console, and the error report."""
     from pipeline import problems as pr
     from pipeline.publish import publish_error_report
@@ -359,7 +376,7 @@ def _report_inputs(args: argparse.Namespace, paths, inputs, console, record, log
         console.say(f"{'Error report' if counts['error'] or counts['warning'] else 'Notes on rows and sheets skipped'}: {report}")
 
 
-def _report_unbuilt(command: str, inputs, console, record) -> int:
+def _report_unbuilt(command: str, inputs: CheckedInputs, console: Console, record: RunRecord) -> int:
     """validate's last line, or why nothing was built."""
     counts = inputs.counts
     if command == "validate":
@@ -372,7 +389,7 @@ def _report_unbuilt(command: str, inputs, console, record) -> int:
     return EXIT_INPUT_ERRORS
 
 
-def _report_built(outcome, inputs, console, record) -> int:
+def _report_built(outcome: Outcome, inputs: CheckedInputs, console: Console, record: RunRecord) -> int:
     """Where everything went, and the run's last line."""
     from pipeline.quarters import label
     from pipeline.stages.quality import failed_count

@@ -19,7 +19,7 @@ def half_away(values: pd.Series, decimals: int | pd.Series) -> pd.Series: ...
 def half_away(values: float, decimals: int) -> float: ...
 
 
-def half_away(values, decimals):
+def half_away(values: float | pd.Series, decimals: int) -> float | pd.Series:
     """`values` rounded to `decimals` places, halves away from zero.
 
     The scaled value is first rounded to nine decimals, so that a half which binary floating

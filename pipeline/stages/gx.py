@@ -120,7 +120,8 @@ def _expectation(gxe: Any, spec: Expectation) -> Any:
         ignore_row_if="either_value_is_missing", **common)
 
 
-def _checkpoint(frame: pd.DataFrame, specs: list[Expectation], notes: str, run_name: str, docs_dir: Path | None):
+def _checkpoint(frame: pd.DataFrame, specs: list[Expectation], notes: str, run_name: str,
+                docs_dir: Path | None) -> Any:
     """Run the expectations in an ephemeral context; the checkpoint's outcome."""
     os.environ["GX_ANALYTICS_ENABLED"] = "False"  # read when great-expectations is imported
     import great_expectations as gx

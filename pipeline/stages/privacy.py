@@ -12,6 +12,7 @@ import re
 import pandas as pd
 from pandera.typing import DataFrame
 
+from pipeline.config.catalogue import Catalogue, Measure
 from pipeline.frames import Scorecard
 from pipeline.stages.scorecard import DEFAULT_DISPLAY
 
@@ -83,7 +84,7 @@ def _published_text(pattern: str, unit: str, value: float, numerator: float, den
 
 
 def publishable(scorecard: DataFrame[Scorecard], figures: pd.DataFrame, quarters: list[pd.Period],
-                catalogue) -> DataFrame[Scorecard]:
+                catalogue: Catalogue) -> DataFrame[Scorecard]:
     """The scorecard with small numbers suppressed, and no commentary, notes or free text."""
     behind = _figures_behind(scorecard, figures)
     published = [_published_cell(catalogue.measure(ref), shown, value, got)
@@ -108,7 +109,7 @@ def _figures_behind(scorecard: pd.DataFrame, figures: pd.DataFrame) -> list[dict
     return [parts.get((ref, quarter)) for ref, quarter in zip(scorecard["ref"], scorecard["quarter"])]
 
 
-def _published_cell(measure, shown: str, value: object, got: dict | None) -> tuple[str, bool]:
+def _published_cell(measure: Measure, shown: str, value: object, got: dict | None) -> tuple[str, bool]:
     """A quarter's text as published, and whether its figure is withheld; a quarter without a
     figure keeps its word (No data, Incomplete)."""
     if got is None or value is None or pd.isna(value):

@@ -114,7 +114,7 @@ def _fmt(value: object) -> str:
     return pr.show_value(value)
 
 
-def _expected(check: str, column: str, table: Table, typed: pd.DataFrame, staged: pd.DataFrame, idx, earliest: date, today: date) -> list[str] | str:
+def _expected(check: str, column: str, table: Table, typed: pd.DataFrame, staged: pd.DataFrame, idx: pd.Index, earliest: date, today: date) -> list[str] | str:
     """The plain-words expectation for one kind of failure (per row where it names another cell)."""
     col = table.columns[column]
     if check == "not_nullable":
@@ -146,7 +146,7 @@ def _expected(check: str, column: str, table: Table, typed: pd.DataFrame, staged
     return check
 
 
-def _first_rows(typed: pd.DataFrame, staged: pd.DataFrame, keys: list[str], idx) -> list[int]:
+def _first_rows(typed: pd.DataFrame, staged: pd.DataFrame, keys: list[str], idx: pd.Index) -> list[int]:
     """For each repeated row, the Excel row of the first row with the same key."""
     first = typed.assign(_row=staged["_row"]).groupby([*keys, "_file"], dropna=True)["_row"].transform("min")
     return first.loc[idx].astype("int64").tolist()

@@ -13,6 +13,7 @@ from pipeline.workbook.words import STATUS_MEANINGS, SUPPRESSED_MEANING, objecti
 from pipeline.workbook.workplan import action_key
 
 if TYPE_CHECKING:
+    from pipeline.config.catalogue import Measure
     from pipeline.model import ScorecardData
 
 COLUMNS = (("Ref", 6), ("Measure", 30), ("Definition", 50), ("Source", 16), ("Unit", 10), ("Polarity", 14),
@@ -80,7 +81,7 @@ def _measures(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
     return row
 
 
-def _measure(sheet: Worksheet, st: Styles, row: int, m, tolerance: float | None) -> None:
+def _measure(sheet: Worksheet, st: Styles, row: int, m: Measure, tolerance: float | None) -> None:
     unit, polarity = text(m.unit), text(m.polarity)
     definition = text(m.description) + (f"\nChoice: {m.choices}" if text(m.choices) else "")
     put_text(sheet, row, 0, m.ref, st.ref)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import xlsxwriter
@@ -12,6 +13,10 @@ from pipeline.console import printable
 from pipeline.workbook.layout import a4
 from pipeline.workbook.styles import COUNT, HEAD, WRAP
 from pipeline.writing.safe import write_atomically
+
+if TYPE_CHECKING:
+    from pipeline.config.catalogue import Catalogue
+    from pipeline.model import ScorecardData
 
 REPORT_COLUMNS = [
     ("severity", "Severity", 10), ("file", "File", 34), ("sheet", "Sheet", 20), ("cell", "Cell", 8),
@@ -70,7 +75,7 @@ def _chunks(text: str) -> list[str]:
     return [*pieces, current]
 
 
-def lineage_lines(figures: pd.DataFrame, lineage: pd.DataFrame, catalogue) -> pd.DataFrame:
+def lineage_lines(figures: pd.DataFrame, lineage: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """One line per figure and file, sheet and part, in catalogue order; a figure with no rows
     (a count of 0) has a line of its own saying so."""
     from pipeline.quarters import label
@@ -89,7 +94,7 @@ def lineage_lines(figures: pd.DataFrame, lineage: pd.DataFrame, catalogue) -> pd
     return lines.sort_values(["_order", "quarter", "file", "sheet", "part"], kind="stable").reset_index(drop=True)
 
 
-def write_lineage(data, catalogue, path: Path) -> None:
+def write_lineage(data: ScorecardData, catalogue: Catalogue, path: Path) -> None:
     """The officer's record of which rows made each figure: file, sheet and Excel rows, never a
     child's reference. Streamed in order, so a figure of a million rows needs little memory."""
     lines = lineage_lines(data.figures, data.lineage, catalogue)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -51,7 +51,7 @@ def write_sources(book: Workbook, st: Styles, data: ScorecardData) -> None:
     print_setup(sheet, data)
 
 
-def _file(sheet: Worksheet, st: Styles, row: int, record) -> None:
+def _file(sheet: Worksheet, st: Styles, row: int, record: Any) -> None:  # a row of data.sources.itertuples()
     for col, (key, _, _) in enumerate(COLUMNS):
         value = getattr(record, key)
         if key in NUMBERS:

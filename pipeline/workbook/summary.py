@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from xlsxwriter.chart import Chart
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -122,7 +123,7 @@ def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, r
     return row + CHART_ROWS
 
 
-def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int):
+def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int) -> Chart:
     """Measures by rating and objective, stacked, each rating in its own colour."""
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for i, rating in enumerate(Rating):
@@ -191,7 +192,7 @@ def _reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     return row + 2
 
 
-def _commented_by(record) -> str:
+def _commented_by(record: Any) -> str:  # a row of the scorecard's itertuples()
     """Who gave the commentary on a measure, or that it is needed."""
     if not text(record.comment):
         return COMMENTARY_NEEDED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from xlsxwriter.chart import Chart
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -121,7 +122,7 @@ def _short_title(title: str) -> str:
 
 
 def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column], header_row: int, first: int,
-           last: int):
+           last: int) -> Chart:
     """The measure's native chart, drawn from its own small table (blank cells are gaps, not zeros)."""
     chart = book.add_chart({"type": kind})
     plotted = [(i, column) for i, column in enumerate(columns) if column.plot]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -80,7 +80,7 @@ def _objectives(data: ScorecardData) -> dict[str, tuple[str, str, bool]]:
             in firsts[["objective", "objective_title", "lead", "appendix"]].itertuples(index=False)}
 
 
-def _action(sheet: Worksheet, st: Styles, row: int, action) -> None:
+def _action(sheet: Worksheet, st: Styles, row: int, action: Any) -> None:  # a row of data.actions.itertuples()
     put_text(sheet, row, 0, action.action_ref, st.ref)
     put_text(sheet, row, 1, action.action, st.wrap)
     put_text(sheet, row, 2, action.lead, st.wrap)
@@ -98,7 +98,7 @@ def _action(sheet: Worksheet, st: Styles, row: int, action) -> None:
                          (action.remedial_action, WIDTHS[7]), (action.brag_reason, WIDTHS[10]), (check, WIDTHS[11])))
 
 
-def _check(action) -> str:
+def _check(action: Any) -> str:
     """What a reader should look at: a stated rating that differs, an Amber with no remedy."""
     parts = []
     if bool(action.disagrees):
