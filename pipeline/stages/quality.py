@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pandera.typing import DataFrame
 
 from pipeline.config.expectations import Check, Source, Suite, load_suite
-from pipeline.frames import Problems
 from pipeline.quarters import file_label, label
 from pipeline.rounding import half_away
 from pipeline.stages.gx import Expectation, Test, validate
 
-if TYPE_CHECKING:
-    from pipeline.frames import Scorecard
+if TYPE_CHECKING:  # pandera is not imported in the worker, which waits on its imports
+    from pandera.typing import DataFrame
+
+    from pipeline.frames import Problems, Scorecard
 
 COLUMNS = ["expectation", "measure", "quarter", "result", "observed", "details", "severity"]
 PASSED, FAILED = "passed", "failed"
