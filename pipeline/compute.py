@@ -19,14 +19,15 @@ from pipeline.config.settings import Config
 from pipeline.model import CheckedInputs, Computed, Figures, NothingToReport, ScorecardData, Stored
 from pipeline.quarters import columns_for, label, last_day, latest_complete
 from pipeline.stages.checker import Checker
-from pipeline.stages.coverage import coverage_problems
-from pipeline.stages.history import merge_history
+from pipeline.stages.coverage import MONTH, coverage_problems
+from pipeline.stages.history import merge_history, merge_months
 from pipeline.stages.lineage import trace
 from pipeline.stages.measures import compute_measures
 from pipeline.stages.privacy import feedback_quotes, publishable
 from pipeline.stages.quality import expectation_problems
 from pipeline.stages.rate import rate_actions, rate_measures
 from pipeline.stages.scorecard import assemble
+from pipeline.stages.variation import chart_measures
 
 
 def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) -> pd.Period:
@@ -51,6 +52,9 @@ def compute_figures(inputs: CheckedInputs, config: Config, stored: Stored, quart
     places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
     merged = merge_history(results.values, stored.values, reporting, {f.name: f.sha256 for f in inputs.files},
                            trace(results.lineage, places), stored.lineage)
+    monthly = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
+                               files, inputs.coverage, MONTH)
+    merged.months, merged.month_writes = merge_months(monthly.values, stored.months)
     return Figures(results, merged, reporting, coverage_problems(inputs.coverage, columns_for(reporting), config.contract))
 
 
@@ -72,7 +76,8 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
     figures = compute_figures(inputs, config, stored, quarter, today)
     clock.lap("compute")
     reporting, quarters, frames = figures.reporting, columns_for(figures.reporting), inputs.checked.frames
-    rated = rate_measures(figures.merged.values, config.catalogue, figures.results.alternatives)
+    charted = chart_measures(figures.merged.months, config.catalogue, quarters)
+    rated = rate_measures(figures.merged.values, config.catalogue, figures.results.alternatives, charted.quarters)
     scorecard = assemble(rated, config.catalogue, config.contract, quarters, figures.results.gaps,
                          frames.get("commentary"), rows_left_out(inputs))
     actions = rate_actions(frames["workplan"], last_day(reporting)) if "workplan" in frames else pd.DataFrame()
@@ -87,5 +92,5 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
         scorecard=scorecard, figures=rated, actions=actions,
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
         problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo,
-        lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts)
+        lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts, spc=charted.points)
     return Computed(data, figures.merged, pages, publishable_data(data, config) if publish else None)

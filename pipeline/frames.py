@@ -16,7 +16,7 @@ from pandera.typing import Series
 
 from pipeline.config.catalogue import Polarity, Unit
 from pipeline.quarters import FREQ
-from pipeline.vocabulary import Rating, Status
+from pipeline.vocabulary import Assurance, Rating, Signal, Status, Variation
 
 
 class Problems(pa.DataFrameModel):
@@ -82,6 +82,7 @@ class Scorecard(pa.DataFrameModel):
     developing: Series[bool]
     target: Series[str]  # in words: '90% (stretch 95%)', 'Direction of travel', 'Monitor'
     rule: Series[str]  # how it is rated, in words
+    spc: Series[str]  # how its monthly figures are charted, in words
     description: Series[str]
     source: Series[str]  # the agency that holds the data
     choices: Series[str]  # the definition's choices, in words
@@ -96,6 +97,11 @@ class Scorecard(pa.DataFrameModel):
     value: Series[float] = pa.Field(nullable=True)  # the figure as shown; blank when there is none (or withheld)
     text: Series[str]  # the figure as the reader sees it, or the word for why there is none
     brag: Series[str] = pa.Field(isin=[rating.value for rating in Rating])
+    rated_on: Series[str] = pa.Field(isin=["", "target", "variation", "direction", "too few cases"])
+    variation: Series[str] = pa.Field(isin=[v.value for v in Variation])  # at the quarter's last month
+    variation_symbol: Series[str]  # one that prints: \u25b2 \u25bc a special cause high or low, \u25cf common cause
+    assurance: Series[str] = pa.Field(isin=["", *(a.value for a in Assurance)])  # a measure with a target
+    assurance_symbol: Series[str]
     detail: Series[str]  # its breakdown, or the steps of a median
     reason: Series[str]  # why there is no figure
     history: Series[bool]  # the figure came from stored history
@@ -111,6 +117,27 @@ class Scorecard(pa.DataFrameModel):
     def measure_columns_repeat(cls, frame: pd.DataFrame) -> bool:
         """A measure's own columns hold the same on each of its rows."""
         return bool(frame.groupby("ref")[list(MEASURE_COLUMNS)].nunique(dropna=False).le(1).all(axis=None))
+
+
+class SpcPoints(pa.DataFrameModel):
+    """Every measure's chart, one row per month charted (pipeline.stages.variation): the SPC data
+    sheet, and the Charts sheet drawn from it. A chart with too few points has its values alone."""
+
+    ref: Series[str]
+    month: Series[Annotated[pd.PeriodDtype, "M"]]
+    value: Series[float]
+    mean: Series[float] = pa.Field(nullable=True)
+    lower_limit: Series[float] = pa.Field(nullable=True)
+    upper_limit: Series[float] = pa.Field(nullable=True)
+    signal: Series[str] = pa.Field(isin=["", *(s.value for s in Signal)])  # the rule that flagged the point
+    variation: Series[str] = pa.Field(isin=["", *(v.value for v in Variation)])  # the point's (its marker's colour)
+    denominator: Series[float] = pa.Field(nullable=True)  # a p-chart's cases, which its limits vary with
+    target: Series[float] = pa.Field(nullable=True)
+    method: Series[str] = pa.Field(isin=["XmR chart", "p-chart"])
+
+    class Config:
+        strict = True
+        unique = ["ref", "month"]
 
 
 SCORECARD_COLUMNS = tuple(Scorecard.to_schema().columns)  # in order

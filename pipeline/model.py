@@ -50,6 +50,7 @@ class Stored:
 
     values: pd.DataFrame
     lineage: pd.DataFrame
+    months: pd.DataFrame = field(default_factory=pd.DataFrame)  # every monthly point stored (history.MONTH_COLUMNS)
 
 
 @dataclass
@@ -90,6 +91,7 @@ class ScorecardData:
     qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
     publish: bool = False  # the publishable copy: small numbers suppressed, no free text
     charts: dict[str, Chart] = field(default_factory=dict)  # Ref -> its table and chart on the Supporting information
+    spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # every measure's monthly chart (frames.SpcPoints)
 
 
 @dataclass

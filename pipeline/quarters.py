@@ -25,6 +25,11 @@ def label(quarter: pd.Period) -> str:
     return f"Q{quarter.quarter} {quarter.qyear - 1}/{quarter.qyear % 100:02d}"
 
 
+def name_of(period: pd.Period) -> str:
+    """A quarter's label, or a month's name ('September 2025')."""
+    return label(period) if period.freqstr == FREQ else f"{period:%B %Y}"
+
+
 def file_label(quarter: pd.Period) -> str:
     """The same, safe in a file name: 'Q3 2024-25'."""
     return label(quarter).replace("/", "-")

@@ -20,10 +20,11 @@ class Rating(StrEnum):
     INCOMPLETE = "Incomplete"  # the returns cover only part of the quarter
     NO_DATA = "No data"  # no return covers the quarter
     NOT_YET = "Not yet reported"  # a measure still being developed
+    LOW_NUMBERS = "Low numbers"  # a share or a median over too few cases to rate: shown, not rated
 
 
 RATED = (Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED)  # the work plan's BRAG
-NOT_RATED = (Rating.MONITOR, Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)
+NOT_RATED = (Rating.MONITOR, Rating.LOW_NUMBERS, Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)
 NO_FIGURE = (Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)  # a quarter shown without a figure
 
 
@@ -33,6 +34,40 @@ class Status(StrEnum):
     OK = "ok"
     NO_DATA = "no_data"  # no return covers it, or nothing to work it out from
     INCOMPLETE = "incomplete"  # its returns cover only part of the quarter
+
+
+class Signal(StrEnum):
+    """The Making Data Count rule that flagged a point, in precedence order (a point several rules
+    flag shows the first)."""
+
+    BEYOND_LIMIT = "Beyond a process limit"
+    TREND = "Run rising or falling"
+    TWO_OF_THREE = "Two of three near a process limit"
+    SHIFT = "Run on one side of the mean"
+
+
+class Variation(StrEnum):
+    """What a measure's latest point says (Making Data Count's variation icon, in words)."""
+
+    COMMON = "Common cause"
+    IMPROVEMENT = "Special cause improvement"
+    CONCERN = "Special cause concern"
+    HIGH = "Special cause (high)"  # a measure with no polarity
+    LOW = "Special cause (low)"
+    TOO_FEW = "Too few points"  # no icon
+
+
+class Assurance(StrEnum):
+    """Whether a measure's process meets its target (Making Data Count's assurance icon, in words)."""
+
+    PASSES = "Consistently passes"
+    FAILS = "Consistently fails"
+    HIT_AND_MISS = "Hit and miss"  # the target is inside the process limits
+
+
+# Symbols that print in every font a council PC has (Windows Glyph List 4): the icons, in black and white.
+UP, DOWN, STEADY = "\u25b2", "\u25bc", "\u25cf"  # a special cause high or low; common cause
+ASSURANCE_SYMBOLS = {Assurance.PASSES: "\u221a", Assurance.FAILS: "\u00d7", Assurance.HIT_AND_MISS: "\u2248"}
 
 
 class Exit(IntEnum):

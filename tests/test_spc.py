@@ -6,9 +6,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.spc import (BEYOND_LIMIT, COMMON, CONCERN, FAILS, HIGH, HIT_AND_MISS, IMPROVEMENT, LOW, PASSES,
-                          SHIFT, TOO_FEW, TREND, TWO_OF_THREE, SpcSettings, assurance, chart_measure, p_chart,
-                          variation, xmr)
+from pipeline.stages.spc import (
+    BEYOND_LIMIT,
+    COMMON,
+    CONCERN,
+    FAILS,
+    HIGH,
+    HIT_AND_MISS,
+    IMPROVEMENT,
+    LOW,
+    PASSES,
+    SHIFT,
+    TOO_FEW,
+    TREND,
+    TWO_OF_THREE,
+    SpcSettings,
+    assurance,
+    chart_measure,
+    p_chart,
+    variation,
+    xmr,
+)
 
 approx = pytest.approx
 

@@ -120,6 +120,47 @@ class Chart(StrictModel):
         return self
 
 
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # 2024-04 for April 2024
+
+
+class Baseline(StrictModel):
+    """Months the process limits are worked out from: from one month to another (or to the end)."""
+
+    from_: str = Field(alias="from", pattern=MONTH_PATTERN)
+    to: str | None = Field(default=None, pattern=MONTH_PATTERN)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Baseline:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"the baseline ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+
+class Spc(StrictModel):
+    """How a measure's monthly figures are charted and read (statistical process control, as NHS
+    England's Making Data Count does). The catalogue's `spc` sets them for every measure; a
+    measure's own `spc` changes any of them for that measure alone."""
+
+    method: Literal["xmr", "p"] | None = None  # None: a p-chart for a percentage, an XmR chart otherwise
+    min_points: int = Field(default=15, ge=2, le=120)  # fewer points: "Too few points", no variation
+    shift_length: int = Field(default=7, ge=2, le=30)  # points in a row on one side of the mean
+    trend_length: int = Field(default=6, ge=2, le=30)  # points in a row each higher (or lower) than the last
+    screen_moving_ranges: bool = False  # leave out moving ranges above 3.267 x their mean (MDC's tools do not)
+    baselines: list[Baseline] = Field(default_factory=list)  # none: the limits come from every month
+    rate_by: Literal["variation", "direction"] = "variation"  # a measure with a polarity and no target
+
+    @model_validator(mode="after")
+    def _baselines_in_order(self) -> Spc:
+        for before, after in zip(self.baselines, self.baselines[1:]):
+            if before.to is None or after.from_ <= before.to:
+                raise ValueError(f"the baselines overlap: one from {after.from_} starts before the one from "
+                                 f"{before.from_} ends; list them in month order, each with a 'to' but the last")
+        return self
+
+    def chart_method(self, unit: str) -> str:
+        return self.method or ("p" if unit == "percent" else "xmr")
+
+
 class Measure(StrictModel):
     ref: str
     objective: str
@@ -135,6 +176,7 @@ class Measure(StrictModel):
     from_: list[Way] = Field(alias="from", min_length=1)
     display: str | None = None  # how a figure reads, e.g. "{value} reports, {secondary} linked offences"
     chart: Chart | None = None  # the appendix's measures: their table and chart on the Supporting information
+    spc: dict[str, Any] = Field(default_factory=dict)  # this measure's own SPC settings (see Spc), checked below
 
     @model_validator(mode="after")
     def _chart_parts_exist(self) -> Measure:
@@ -171,8 +213,33 @@ class Objective(StrictModel):
 class Catalogue(StrictModel):
     version: int
     breakdown_lines: int = Field(default=10, ge=2, le=50)  # a breakdown's categories; the rest are "Other"
+    low_numbers: int = Field(default=10, ge=1)  # a share or median over fewer cases is shown but not rated
+    spc: Spc = Field(default_factory=Spc)  # every measure's SPC settings, unless its own spc says otherwise
     objectives: dict[str, Objective]
     measures: list[Measure]
+
+    @model_validator(mode="after")
+    def _spc_settings_valid(self) -> Catalogue:
+        """A measure's own spc: each key one of Spc's, valid with the catalogue's for the rest (the
+        errors point at the measure's line)."""
+        wrong = []
+        for i, m in enumerate(self.measures):
+            try:
+                chosen = self.spc_of(m)
+            except ValidationError as error:
+                wrong += [((i, "spc", *e["loc"]), e["msg"]) for e in error.errors()]
+                continue
+            if chosen.method == "p" and m.unit != "percent":
+                wrong.append(((i, "spc", "method"), f"a p-chart charts a percentage; measure {m.ref} is a {m.unit}"))
+        if wrong:
+            raise ValidationError.from_exception_data("Catalogue", [
+                InitErrorDetails(type=PydanticCustomError("value_error", message), loc=("measures", *where), input=None)
+                for where, message in wrong])
+        return self
+
+    def spc_of(self, measure: Measure) -> Spc:
+        """The measure's SPC settings: the catalogue's, with its own on top."""
+        return Spc.model_validate({**self.spc.model_dump(by_alias=True, exclude_unset=True), **measure.spc})
 
     @model_validator(mode="after")
     def _refs_unique_and_objectives_known(self) -> Catalogue:

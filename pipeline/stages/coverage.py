@@ -1,4 +1,4 @@
-"""Coverage: which quarters each source table speaks for, fully, in part, or not at all.
+"""Coverage: which quarters (and months) each source table speaks for, fully, in part, or not at all.
 
 A quarter with no rows is 0 only if a return covers it; a quarter that no return covers is
 "No data"; a quarter a return covers in part is "Incomplete" (its figure would be a partial sum).
@@ -35,23 +35,28 @@ from pipeline.stages.read import Location
 FULL, PARTIAL, NONE = "full", "partial", "none"
 PERIOD_COLUMNS = ["table", "loc", "start", "end", "declared", "latest"]
 QUARTER_COLUMNS = ["table", "quarter", "status", "at_end", "reason"]
+MONTH = "M"  # the months of the SPC charts, covered by the same rules as quarters
 
 
 @dataclass
 class Coverage:
-    """For each table, the period each of its files covers, and each quarter's coverage."""
+    """For each table, the period each of its files covers, and each quarter's and month's coverage."""
 
     periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERIOD_COLUMNS))
     quarters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARTER_COLUMNS))
     places: dict[str, list[str]] = field(default_factory=dict)  # table -> "file, sheet 'X'" it was read from
-    _by_table: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+    months: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARTER_COLUMNS))  # "quarter" holds the month
+    _by_table: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
-    def of(self, table: str) -> pd.DataFrame:
-        """One table's quarters (indexed by quarter): status, at_end (its last day is covered), reason."""
-        if table not in self._by_table:
-            mine = self.quarters[self.quarters["table"] == table]
-            self._by_table[table] = mine.set_index(pd.PeriodIndex(mine["quarter"], freq=FREQ))[["status", "at_end", "reason"]]
-        return self._by_table[table]
+    def of(self, table: str, freq: str = FREQ) -> pd.DataFrame:
+        """One table's quarters (or months, freq "M"), indexed by period: status, at_end (its last
+        day is covered), reason."""
+        if (table, freq) not in self._by_table:
+            every = self.months if freq == MONTH else self.quarters
+            mine = every[every["table"] == table]
+            self._by_table[(table, freq)] = mine.set_index(pd.PeriodIndex(mine["quarter"], freq=freq))[
+                ["status", "at_end", "reason"]]
+        return self._by_table[(table, freq)]
 
 
 def _day(value: pd.Timestamp) -> str:
@@ -63,18 +68,19 @@ def _month_names(months: list[pd.Period]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _monthly(table: str, dates: pd.Series, today: date | None) -> list[dict[str, object]]:
-    months = set(dates.dropna().dt.to_period("M"))
+def _monthly(table: str, dates: pd.Series, today: date | None, freq: str = FREQ) -> list[dict[str, object]]:
+    """A monthly return's quarters (or months): covered where it has a row for every month."""
+    months = set(dates.dropna().dt.to_period(MONTH))
     months = {m for m in months if today is None or m.end_time.date() < today}
     if not months:
         return []
     out = []
-    for quarter in pd.period_range(pd.Period(min(months).start_time, FREQ), pd.Period(max(months).start_time, FREQ),
-                                   freq=FREQ):
-        own = pd.period_range(quarter.start_time, quarter.end_time, freq="M")
+    for period in pd.period_range(pd.Period(min(months).start_time, freq), pd.Period(max(months).start_time, freq),
+                                  freq=freq):
+        own = pd.period_range(period.start_time, period.end_time, freq=MONTH)
         missing = [m for m in own if m not in months]
-        status = FULL if not missing else (NONE if len(missing) == 3 else PARTIAL)
-        out.append({"table": table, "quarter": quarter, "status": status, "at_end": not missing,
+        status = FULL if not missing else (NONE if len(missing) == len(own) else PARTIAL)
+        out.append({"table": table, "quarter": period, "status": status, "at_end": not missing,
                     "reason": "" if not missing else f"no {_month_names(missing)}"})
     return out
 
@@ -109,21 +115,24 @@ def _union(spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Time
     return merged
 
 
-def _record_quarters(name: str, spans: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[dict[str, object]]:
+def _record_periods(name: str, spans: list[tuple[pd.Timestamp, pd.Timestamp]], freq: str = FREQ,
+                    ) -> list[dict[str, object]]:
+    """The quarters (or months) the days a table's returns cover make up: whole, in part, or not at all."""
     covered = _union(spans)
     if not covered:
         return []
     said = " and ".join(f"{_day(s)} to {_day(e)}" for s, e in covered)
+    word = "month" if freq == MONTH else "quarter"
     out = []
-    for quarter in pd.period_range(pd.Period(covered[0][0], FREQ), pd.Period(covered[-1][1], FREQ), freq=FREQ):
+    for quarter in pd.period_range(pd.Period(covered[0][0], freq), pd.Period(covered[-1][1], freq), freq=freq):
         begin, finish = first_day(quarter), last_day(quarter)
         inside = [(max(s, begin), min(e, finish)) for s, e in covered if s <= finish and e >= begin]
         days = sum((e - s).days + 1 for s, e in inside)
         status = FULL if days == (finish - begin).days + 1 else (PARTIAL if days else NONE)
         reason = {FULL: "",
                   PARTIAL: "the returns cover " + " and ".join(f"{_day(s)} to {_day(e)}" for s, e in inside)
-                           + " of this quarter only",
-                  NONE: f"no return covers this quarter (they cover {said})"}[status]
+                           + f" of this {word} only",
+                  NONE: f"no return covers this {word} (they cover {said})"}[status]
         out.append({"table": name, "quarter": quarter, "status": status,
                     "at_end": any(s <= finish <= e for s, e in covered), "reason": reason})
     return out
@@ -136,7 +145,7 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
     is too late (rows of unknown places, as in tests, are taken to say nothing of their period)."""
     yesterday = pd.Timestamp(today) - pd.Timedelta(days=1) if today else pd.Timestamp.max.normalize()
     place = {loc.loc: loc for loc in locations}
-    periods, quarters, notes = [], [], []
+    periods, quarters, months, notes = [], [], [], []
     kept = dict(frames)
     for name, frame in frames.items():
         table = contract.tables[name]
@@ -144,6 +153,7 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
             continue
         if table.grain == "monthly":
             quarters += _monthly(name, frame[table.date_column], today)
+            months += _monthly(name, frame[table.date_column], today, MONTH)
             continue
         spans, drop = [], []
         groups = {int(loc): rows for loc, rows in frame.groupby("_loc", sort=True)}
@@ -172,12 +182,13 @@ def cover(frames: dict[str, pd.DataFrame], locations: list[Location], contract: 
                 spans.append((start, end))
         if drop:
             kept[name] = frame.drop(index=drop[0].append(drop[1:]))
-        quarters += _record_quarters(name, spans)
+        quarters += _record_periods(name, spans)
+        months += _record_periods(name, spans, MONTH)
     places: dict[str, list[str]] = {}
     for where in locations:
         places.setdefault(where.table, []).append(pr.where(where.file, where.sheet))
     coverage = Coverage(pd.DataFrame(periods, columns=PERIOD_COLUMNS), pd.DataFrame(quarters, columns=QUARTER_COLUMNS),
-                        places)
+                        places, pd.DataFrame(months, columns=QUARTER_COLUMNS))
     return coverage, kept, pr.frame(notes)
 
 

@@ -19,6 +19,7 @@ from pipeline.frames import Figures
 from pipeline.stages.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
 
 FIGURES = ["value", "numerator", "denominator", "secondary"]
+MONTH_COLUMNS = ["ref", "month", "value", "numerator", "denominator", "table", "stand_in"]  # a monthly point
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Merged:
     lineage: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))  # rows behind `values`
     lineage_writes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))  # to store
     lineage_keys: list[tuple[str, pd.Period]] = field(default_factory=list)  # (ref, quarter) whose rows are replaced
+    months: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MONTH_COLUMNS))  # every monthly point
+    month_writes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MONTH_COLUMNS))  # new or changed
 
 
 def _fingerprints(lineage: pd.DataFrame) -> pd.Series:
@@ -61,10 +64,10 @@ def rows_changed(old: pd.DataFrame, new: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
+def _same(a: pd.DataFrame, b: pd.DataFrame, columns: list[str] = FIGURES) -> pd.Series:
     """Figures equal to storage precision (NaN equals NaN)."""
     same = pd.Series(True, index=a.index)
-    for column in FIGURES:
+    for column in columns:
         x, y = a[column].astype("float64").round(9), b[column].astype("float64").round(9)
         same &= (x == y) | (x.isna() & y.isna())
     return same
@@ -147,8 +150,26 @@ def _rows_to_store_again(keys: pd.MultiIndex, lineage: pd.DataFrame, stored_line
     return keys[differs]
 
 
-def _keys_in(frame: pd.DataFrame, keys: pd.MultiIndex) -> np.ndarray:
-    return pd.MultiIndex.from_frame(frame[["ref", "quarter"]]).isin(keys)
+def _keys_in(frame: pd.DataFrame, keys: pd.MultiIndex, period: str = "quarter") -> np.ndarray:
+    return pd.MultiIndex.from_frame(frame[["ref", period]]).isin(keys)
+
+
+def merge_months(current: pd.DataFrame, stored: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every monthly point: this run's (months its returns cover in whole; an incomplete month is
+    not a point), and the stored ones for the months the inputs no longer cover. And which of this
+    run's are new or changed, to store. `current`: the monthly figures (pipeline.stages.measures,
+    freq "M"), their month in "quarter"."""
+    ok = current[current["status"].eq("ok") & current["value"].notna()].rename(columns={"quarter": "month"})
+    ok = ok.assign(stand_in=ok["stand_in"].astype(bool))[MONTH_COLUMNS]
+    if stored.empty:
+        return ok.sort_values(["ref", "month"], ignore_index=True), ok.reset_index(drop=True)
+    kept = stored[~_keys_in(stored, pd.MultiIndex.from_frame(ok[["ref", "month"]]), "month")]
+    months = pd.concat([frame for frame in (ok, kept) if len(frame)], ignore_index=True) if len(kept) else ok
+    before = ok.merge(stored, on=["ref", "month"], how="left", suffixes=("", "_stored"), indicator=True)
+    was = before[["value_stored", "numerator_stored", "denominator_stored"]].set_axis(
+        ["value", "numerator", "denominator"], axis=1)
+    changed = before["_merge"].eq("left_only").to_numpy() | ~_same(before, was, ["value", "numerator", "denominator"]).to_numpy()
+    return months.sort_values(["ref", "month"], ignore_index=True), ok[changed].reset_index(drop=True)
 
 
 def _lines(lineage: pd.DataFrame, ref: str, quarter: pd.Period) -> pd.DataFrame:

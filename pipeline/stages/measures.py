@@ -21,7 +21,7 @@ from pipeline import problems as pr
 from pipeline.config.catalogue import Catalogue, Measure, Way
 from pipeline.config.contract import Contract
 from pipeline.frames import Figures, Problems
-from pipeline.quarters import FREQ, label, last_day, quarter_of
+from pipeline.quarters import FREQ, label, last_day, name_of
 from pipeline.rounding import half_away
 from pipeline.stages.coverage import FULL, NONE, PARTIAL, Coverage, cover
 from pipeline.stages.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR
@@ -131,7 +131,7 @@ COMPUTE: dict[str, Callable[[pd.DataFrame, Way], tuple[pd.DataFrame, pd.DataFram
 }
 
 
-def step_downs(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
+def step_downs(rows: pd.DataFrame, way: Way, freq: str = FREQ) -> pd.DataFrame:
     """Each child's step-downs: from an assessment at one level (their first at it, or with
     step_from: last, their last before the step) to their first later one at the next level down.
     One row per step-down, dated by the later assessment, with both assessments' rows."""
@@ -149,11 +149,11 @@ def step_downs(rows: pd.DataFrame, way: Way) -> pd.DataFrame:
                              by=child, allow_exact_matches=False, direction="backward")
         found.append(step.assign(days=(step[when] - step["_from"]).dt.days, step=f"{upper} to {lower}"))
     out = pd.concat(found, ignore_index=True)
-    return out.assign(_q=quarter_of(out[when]))
+    return out.assign(_q=out[when].dt.to_period(freq))
 
 
-def _median_step_down(rows: pd.DataFrame, way: Way) -> tuple[pd.DataFrame, pd.DataFrame]:
-    steps = step_downs(rows, way)
+def _median_step_down(rows: pd.DataFrame, way: Way, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    steps = step_downs(rows, way, freq)
     if steps.empty:
         return pd.DataFrame(columns=["value", "denominator", "detail"]), pd.DataFrame(columns=["_q", "_loc", "_row", "part"])
     grouped = steps.groupby("_q")["days"]
@@ -178,7 +178,7 @@ def _open_at_quarter_end(frame: pd.DataFrame, way: Way, quarters: pd.PeriodIndex
         counted[quarter] = open_then[way.column].nunique()
         used.append(_rows(open_then.assign(_q=quarter)))
     out = pd.DataFrame({"value": pd.Series(counted, dtype="float64")})
-    out.index = pd.PeriodIndex(out.index, freq=FREQ)
+    out.index = pd.PeriodIndex(out.index, freq=quarters.freqstr) if len(quarters) else pd.PeriodIndex([], freq=FREQ)
     return out, (pd.concat(used) if used else pd.DataFrame(columns=["_q", "_loc", "_row", "part"]))
 
 
@@ -208,15 +208,15 @@ def _breakdown(rows: pd.DataFrame, way: Way, limit: int) -> pd.Series:
 
 # --------------------------------------------------------------------------- one way, one measure
 
-def select_rows(frame: pd.DataFrame, way: Way, quarter: pd.Series | None = None) -> pd.DataFrame:
-    """The rows a way counts, each with its quarter.
+def select_rows(frame: pd.DataFrame, way: Way, quarter: pd.Series | None = None, freq: str = FREQ) -> pd.DataFrame:
+    """The rows a way counts, each with its quarter (or month, freq "M").
 
     `quarter`: each row's quarter, if already known (it is worked out once per table and date).
     """
     mask = matching(frame, way.where, way.where_any)
     if quarter is None:
         rows = frame[mask]
-        return rows.assign(_q=quarter_of(rows[way.date])).dropna(subset=["_q"])
+        return rows.assign(_q=rows[way.date].dt.to_period(freq)).dropna(subset=["_q"])
     keep = mask & quarter.notna()
     return frame[keep].assign(_q=quarter[keep])
 
@@ -237,12 +237,13 @@ def _files_by_quarter(used: pd.DataFrame, files: dict[int, str], quarters: pd.Pe
 
 
 def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dict[int, str],
-                quarter: pd.Series | None = None, limit: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+                quarter: pd.Series | None = None, limit: int = 10, freq: str = FREQ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Figures for every quarter the table covers in whole (0 where it has no rows), `Incomplete`
     for the quarters it covers in part, and the rows behind each figure.
 
     `covered`: the table's coverage by quarter (pipeline.stages.coverage); `quarter`: each row's quarter
-    by the way's date column, if already known.
+    by the way's date column, if already known. With freq "M", the same for every month (for the SPC
+    charts: no breakdowns).
     """
     needed = way.columns_used() | {"_loc", "_row"}
     frame = frame[[c for c in frame.columns if c in needed]]  # only what the way reads is carried along
@@ -254,8 +255,8 @@ def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dic
         out, used = _open_at_quarter_end(rows, way, status.index[status == FULL])
     else:
         status, reason = covered["status"], covered["reason"]
-        rows = select_rows(frame, way, quarter)
-        out, used = (_median_step_down(rows, way) if way.compute == "median_step_down_days"
+        rows = select_rows(frame, way, quarter, freq)
+        out, used = (_median_step_down(rows, way, freq) if way.compute == "median_step_down_days"
                      else COMPUTE[way.compute](rows, way))
     quarters = status.index
     whole = status == FULL
@@ -269,7 +270,8 @@ def compute_way(frame: pd.DataFrame, way: Way, covered: pd.DataFrame, files: dic
     out["rows"] = counted.reindex(quarters.asi8, fill_value=0).to_numpy(dtype="int64")
     out["files"] = _files_by_quarter(used, files, quarters)
     if "detail" not in out:
-        out["detail"] = _breakdown(rows[rows["_q"].isin(quarters[whole])], way, limit).reindex(quarters) if way.breakdown else None
+        out["detail"] = (_breakdown(rows[rows["_q"].isin(quarters[whole])], way, limit).reindex(quarters)
+                         if way.breakdown and freq == FREQ else None)
     empty = whole & out["value"].isna()  # covered, but nothing to work a figure out from
     out["status"] = np.select([status == PARTIAL, status == NONE, empty], [INCOMPLETE, UNCOVERED, NO_FIGURE], OK)
     out["reason"] = np.where(empty, _no_data_reason(way), np.where(whole, "", reason))
@@ -286,12 +288,12 @@ def _no_data_reason(way: Way) -> str:
 
 
 def _quarters_of(frames: dict[str, pd.DataFrame], table: str, column: str,
-                 cache: dict[tuple[str, str], pd.Series] | None) -> pd.Series | None:
-    """Each row's quarter by one date column, worked out once per table and column."""
+                 cache: dict[tuple[str, str], pd.Series] | None, freq: str) -> pd.Series | None:
+    """Each row's quarter (or month) by one date column, worked out once per table and column."""
     if cache is None:
         return None
     if (table, column) not in cache:
-        cache[(table, column)] = quarter_of(frames[table][column])
+        cache[(table, column)] = frames[table][column].dt.to_period(freq)
     return cache[(table, column)]
 
 
@@ -332,7 +334,7 @@ def _disagreements(measure: Measure, by_way: list[tuple[Way, pd.DataFrame, pd.Da
 
 def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contract, present: dict[str, set[str]],
              files: dict[int, str], coverage: Coverage, limit: int,
-             quarters: dict[tuple[str, str], pd.Series] | None = None) -> dict[str, Any]:
+             quarters: dict[tuple[str, str], pd.Series] | None = None, freq: str = FREQ) -> dict[str, Any]:
     """One measure's figures (indexed by quarter), every way's figures, the rows behind them, the
     reason quarters outside coverage have no data, and warnings."""
     gap_reasons = []
@@ -346,13 +348,14 @@ def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contra
         if lacking:
             gap_reasons.append(f"the {table.title} has no '{lacking[0]}' column")
             continue
-        quarter = None if way.compute == "open_at_quarter_end" else _quarters_of(frames, way.table, way.date, quarters)
-        out, used = compute_way(frames[way.table], way, coverage.of(way.table), files, quarter, limit)
+        quarter = None if way.compute == "open_at_quarter_end" else _quarters_of(frames, way.table, way.date, quarters,
+                                                                                 freq)
+        out, used = compute_way(frames[way.table], way, coverage.of(way.table, freq), files, quarter, limit, freq)
         if measure.developing:  # quarters before anything was recorded for it are not yet reported
             started = out.index[out["rows"] > 0]
             before = out.index < started.min() if len(started) else np.ones(len(out), dtype=bool)
             out.loc[before, ["status", "value"]] = [NO_FIGURE, np.nan]
-            out.loc[before, "reason"] = (f"nothing recorded for it before {label(started.min())}" if len(started)
+            out.loc[before, "reason"] = (f"nothing recorded for it before {name_of(started.min())}" if len(started)
                                          else "nothing recorded for it yet")
         by_way.append((way, out, used))
     values, lineage = _choose(by_way)
@@ -365,14 +368,16 @@ def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contra
 
 
 def compute_measures(frames: dict[str, pd.DataFrame], catalogue: Catalogue, contract: Contract,
-                     present: dict[str, set[str]], files: dict[int, str], coverage: Coverage | None = None) -> Results:
-    """Every measure, every quarter its sources cover (`coverage`: worked out from the rows when not given)."""
+                     present: dict[str, set[str]], files: dict[int, str], coverage: Coverage | None = None,
+                     freq: str = FREQ) -> Results:
+    """Every measure, every quarter its sources cover (`coverage`: worked out from the rows when not
+    given); with freq "M", every month (the figures the SPC charts plot; "quarter" then holds the month)."""
     if coverage is None:
         coverage = cover(frames, [], contract, None)[0]
     parts, gaps, warnings, others, traced = [], {}, [], [], []
     quarters: dict[tuple[str, str], pd.Series] = {}
     for measure in catalogue.measures:
-        found = _measure(measure, frames, contract, present, files, coverage, catalogue.breakdown_lines, quarters)
+        found = _measure(measure, frames, contract, present, files, coverage, catalogue.breakdown_lines, quarters, freq)
         for kind, into in (("values", parts), ("alternatives", others), ("lineage", traced)):
             for frame in found[kind]:
                 if len(frame):

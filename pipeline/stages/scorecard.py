@@ -7,13 +7,15 @@ from __future__ import annotations
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline.config.catalogue import Catalogue, Measure, Objective
+from pipeline.config.catalogue import Catalogue, Measure, Spc
 from pipeline.config.contract import Contract
 from pipeline.frames import SCORECARD_COLUMNS, Scorecard
 from pipeline.quarters import label
-from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, RED, rule_text
-from pipeline.vocabulary import NO_FIGURE
+from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, ON_TOO_FEW_CASES, ON_VARIATION, RED, rule_text
+from pipeline.stages.variation import METHOD_NAMES
+from pipeline.vocabulary import NO_FIGURE, Variation
 
+READINGS = ("variation", "variation_symbol", "assurance", "assurance_symbol")  # pipeline.stages.variation's
 STAND_IN = "\u2020"  # the dagger after a figure from a stand-in source, keyed on the Scorecard
 
 DEFAULT_DISPLAY = {
@@ -72,14 +74,15 @@ def commentary_for(commentary: pd.DataFrame | None, reporting: pd.Period) -> pd.
 
 def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -> dict[str, object]:
     """One quarter of one measure: its figure as shown, or the word and the reason why there is none."""
-    cell: dict[str, object] = {"value": None, "text": "", "brag": "", "detail": "", "reason": "", "history": False,
-                               "restated": "", "rows_changed": "", "source_note": ""}
+    cell: dict[str, object] = {"value": None, "text": "", "brag": "", "rated_on": "", "detail": "", "reason": "",
+                               "history": False, "restated": "", "rows_changed": "", "source_note": ""}
+    cell |= {c: got[c] if got is not None else (Variation.TOO_FEW if c == "variation" else "") for c in READINGS}
     if got is None or got["status"] != "ok":
         status = INCOMPLETE if got is not None and got["status"] == "incomplete" else (NOT_YET if m.developing else NO_DATA)
         reason = got["reason"] if got is not None and got["reason"] else gap
         return cell | {"text": status, "brag": status, "reason": reason if isinstance(reason, str) else ""}
     text = display(m, got["shown"], got["numerator"], got["denominator"], got["secondary"])
-    cell |= {"value": float(got["shown"]), "brag": got["brag"], "text": text,
+    cell |= {"value": float(got["shown"]), "brag": got["brag"], "rated_on": got["rated_on"], "text": text,
              "detail": got["detail"] if isinstance(got.get("detail"), str) else "",
              "history": bool(got.get("from_history", False))}
     if bool(got.get("stand_in", False)):
@@ -91,12 +94,29 @@ def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -
     return cell
 
 
-def _about(m: Measure, objective: Objective, contract: Contract) -> dict[str, object]:
+def spc_text(spc: Spc, unit: str) -> str:
+    """How the measure's monthly figures are charted, in words, for the Definitions sheet."""
+    method = spc.chart_method(unit)
+    limits = ("; ".join(f"limits from {b.from_} to {b.to}" if b.to else f"limits from {b.from_} on"
+                        for b in spc.baselines) or "limits from every month")
+    how = ("the mean \u00b1 2.66 \u00d7 the mean moving range" if method == "xmr"
+           else "the pooled share \u00b1 3 standard errors at each month's number of cases")
+    return (f"{METHOD_NAMES[method]} ({how}); {limits}"
+            + ("; outlying moving ranges screened out" if spc.screen_moving_ranges else "")
+            + f"; signals: a point beyond a limit, {spc.shift_length} in a row on one side of the mean, "
+            f"{spc.trend_length} in a row rising or falling, two of three near a limit; at least "
+            f"{spc.min_points} months for a variation.")
+
+
+def _about(m: Measure, catalogue: Catalogue, contract: Contract) -> dict[str, object]:
     """The measure as the catalogue defines it, with its objective."""
+    objective, spc = catalogue.objectives[m.objective], catalogue.spc_of(m)
     return {"objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
             "appendix": objective.appendix, "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity,
             "developing": m.developing, "target": target_text(m),
-            "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing), "description": m.description,
+            "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing, spc.rate_by, spc.min_points,
+                              m.unit, catalogue.low_numbers),
+            "spc": spc_text(spc, m.unit), "description": m.description,
             "source": m.source, "choices": " ".join(_choices(m, contract))}
 
 
@@ -111,6 +131,11 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
     breakdown; rows its source lost to failed checks."""
     notes = [f"{label(q)} {str(cell['restated']).lower()}" for q, cell in zip(quarters, cells) if cell["restated"]]
     now = cells[-1]
+    if now["rated_on"] == ON_VARIATION:
+        notes.insert(0, "Rated on its variation: " + ("no significant change" if now["variation"] == Variation.COMMON
+                                                      else str(now["variation"]).lower()))
+    if now["rated_on"] == ON_TOO_FEW_CASES:
+        notes.insert(0, f"Low numbers: {got['denominator']:,.0f} cases, too few to rate")
     if _current(got) and bool(got.get("previous_mixed", False)):
         notes.append("short trend compares figures from two different sources")
     if now["detail"]:
@@ -145,7 +170,7 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
         cells = [_cell(m, g, gaps.get(m.ref, "no data"), titles) | {"quarter": q} for g, q in zip(got, quarters)]
         now = got[-1]
         left_out = sum(rows_left_out.get(table, 0) for table in {way.table for way in m.from_})
-        measure = _about(m, catalogue.objectives[m.objective], contract) | {
+        measure = _about(m, catalogue, contract) | {
             "trend_short": now["trend_short"] if _current(now) else "",
             "trend_long": now["trend_long"] if _current(now) else "",
             "notes": _notes(m, contract, quarters, cells, now, left_out),

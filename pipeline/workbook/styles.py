@@ -15,11 +15,12 @@ from pipeline.vocabulary import RATED, Rating
 # the BRAG cells. In cells the other not-rated words share one grey, so they read alike.
 FILL = {Rating.BLUE: "#1F5FAD", Rating.GREEN: "#2E7D32", Rating.AMBER: "#FFC000", Rating.RED: "#C00000",
         Rating.MONITOR: "#BFBFBF", Rating.INCOMPLETE: "#F4B183", Rating.NO_DATA: "#D9D9D9",
-        Rating.NOT_YET: "#EDEDED"}
+        Rating.NOT_YET: "#EDEDED", Rating.LOW_NUMBERS: "#C9C9E6"}
 FONT = {Rating.BLUE: "#FFFFFF", Rating.GREEN: "#FFFFFF", Rating.AMBER: "#000000", Rating.RED: "#FFFFFF"}
 # The light shade of each quarter's cell on the Scorecard, in that quarter's rating.
 LIGHT = {Rating.BLUE: "#DDEBF7", Rating.GREEN: "#E2EFDA", Rating.AMBER: "#FFF2CC", Rating.RED: "#F8CBAD",
-         Rating.INCOMPLETE: "#FBE5D6", Rating.NO_DATA: "#F2F2F2", Rating.NOT_YET: "#F2F2F2"}
+         Rating.INCOMPLETE: "#FBE5D6", Rating.NO_DATA: "#F2F2F2", Rating.NOT_YET: "#F2F2F2",
+         Rating.LOW_NUMBERS: "#EDEDF7"}
 GREY_FILL = "#D9D9D9"
 NAVY = "#1F3864"
 WHITE = "#FFFFFF"

@@ -3,7 +3,8 @@
 One monthly series in, one chart out: the centre line, the process limits and the two-sigma lines,
 and the point each MDC rule flags; then the variation and assurance words for the icons. XmR limits
 are the mean plus and minus 2.66 times the mean moving range; shares with small monthly
-denominators can use a p-chart instead. docs/spc.md gives the source of every rule choice.
+denominators can use a p-chart instead. docs/spc.md gives the source of every rule choice; the
+words are pipeline.vocabulary's.
 """
 
 from __future__ import annotations
@@ -14,25 +15,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipeline.catalogue import Polarity
+from pipeline.config.catalogue import Polarity
+from pipeline.vocabulary import Assurance, Signal, Variation
 
-# What flagged a point, in precedence order: a point several rules flag shows the first
-# (the order of NHSRplotthedots' ptd_special_cause_type).
-BEYOND_LIMIT = "Beyond a process limit"
-TREND = "Run rising or falling"
-TWO_OF_THREE = "Two of three near a process limit"
-SHIFT = "Run on one side of the mean"
-
-COMMON = "Common cause"
-IMPROVEMENT = "Special cause improvement"
-CONCERN = "Special cause concern"
-HIGH = "Special cause (high)"
-LOW = "Special cause (low)"
-TOO_FEW = "Too few points"
-
-PASSES = "Consistently passes"
-FAILS = "Consistently fails"
-HIT_AND_MISS = "Hit and miss"
+BEYOND_LIMIT, TREND, TWO_OF_THREE, SHIFT = Signal.BEYOND_LIMIT, Signal.TREND, Signal.TWO_OF_THREE, Signal.SHIFT
+COMMON, IMPROVEMENT, CONCERN = Variation.COMMON, Variation.IMPROVEMENT, Variation.CONCERN
+HIGH, LOW, TOO_FEW = Variation.HIGH, Variation.LOW, Variation.TOO_FEW
+PASSES, FAILS, HIT_AND_MISS = Assurance.PASSES, Assurance.FAILS, Assurance.HIT_AND_MISS
 
 LIMIT = 2.66  # 3 / d2, d2 = 1.128 for moving ranges of two points
 NEAR = 2 * LIMIT / 3  # the two-sigma line
