@@ -57,7 +57,8 @@ def test_every_measure_has_four_labelled_quarters_with_a_figure_or_reason_and_a_
     for ref, row in card.items():
         for q in ("Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"):
             assert row[q], (ref, q)
-        assert row["BRAG"] in {"Blue", "Green", "Amber", "Red", "Monitor", "No data", "Not yet reported"}
+        assert row["BRAG"] in {"Blue", "Green", "Amber", "Red", "Monitor", "No data", "Not yet reported",
+                              "Low numbers"}
 
 
 def test_referrals_with_a_cse_indicator_match_an_independent_count(demo):

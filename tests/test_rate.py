@@ -5,26 +5,31 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.config.catalogue import load_catalogue
+from pipeline.config.catalogue import Catalogue, load_catalogue
 from pipeline.config.contract import load_contract
 from pipeline.quarters import parse_label
 from pipeline.stages.rate import rate_actions, rate_measures
 from tests.conftest import ROOT
 
-CATALOGUE = load_catalogue(ROOT / "schemas" / "kpis.yaml", load_contract(ROOT / "schemas" / "sources.yaml"))
+CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
+CATALOGUE = load_catalogue(ROOT / "schemas" / "kpis.yaml", CONTRACT)
 QUARTERS = [parse_label(f"Q{q} {y}") for q, y in
             [(3, "2023/24"), (4, "2023/24"), (1, "2024/25"), (2, "2024/25"), (3, "2024/25"), (4, "2024/25")]]
 LAST = QUARTERS[-1]
 
 
-def rate_one(ref: str, value: float | None, previous: float | None = None, year_ago: float | None = None) -> pd.Series:
-    rows = [{"ref": ref, "quarter": LAST, "value": value, "status": "ok" if value is not None else "no_data", "table": "t"}]
-    if previous is not None:
-        rows.append({"ref": ref, "quarter": LAST - 1, "value": previous, "status": "ok", "table": "t"})
-    if year_ago is not None:
-        rows.append({"ref": ref, "quarter": LAST - 4, "value": year_ago, "status": "ok", "table": "t"})
-    frame = pd.DataFrame(rows).astype({"value": "float64"})
-    out = rate_measures(frame, CATALOGUE)
+def rate_one(ref: str, value: float | None, previous: float | None = None, year_ago: float | None = None,
+             cases: float = 100, variation: str | None = None, catalogue: Catalogue = CATALOGUE) -> pd.Series:
+    """One measure rated in the last quarter; `cases`: the denominator of a share or the children
+    behind a median; `variation`: its chart's reading at the end of the quarter, if it has one."""
+    def row(quarter: pd.Period, figure: float | None) -> dict[str, object]:
+        return {"ref": ref, "quarter": quarter, "value": figure, "denominator": cases,
+                "status": "ok" if figure is not None else "no_data", "table": "t"}
+    rows = [row(LAST, value)] + [row(LAST - lag, figure) for lag, figure in ((1, previous), (4, year_ago))
+                                 if figure is not None]
+    frame = pd.DataFrame(rows).astype({"value": "float64", "denominator": "float64"})
+    readings = None if variation is None else pd.DataFrame([{"ref": ref, "quarter": LAST, "variation": variation}])
+    out = rate_measures(frame, catalogue, readings=readings)
     return out[out["quarter"] == LAST].iloc[0]
 
 
@@ -100,3 +105,51 @@ def test_action_ratings(commenced, target, achieved, off, stated, expect, disagr
     got = rate_actions(actions, AS_AT).iloc[0]
     assert (got["brag"], bool(got["disagrees"])) == (expect, disagrees)
     assert bool(got["needs_remedial"]) == (expect == "Amber")
+
+
+# ------------------------------------------------------------------ ratings that respect the noise
+
+@pytest.mark.parametrize(("ref", "value", "cases", "expect"), [
+    ("4.11", 100.0, 1, "Low numbers"),  # "100% (1 of 1)" is not Blue
+    ("4.11", 0.0, 4, "Low numbers"),  # nor "0 of 4" Red
+    ("4.11", 100.0, 9, "Low numbers"),
+    ("4.11", 100.0, 10, "Blue"),  # the minimum (10 in kpis.yaml) is rated
+    ("4.7", 200.0, 3, "Low numbers"),  # a median over three children
+    ("4.7", 200.0, 10, "Red"),
+])
+def test_shares_and_medians_over_too_few_cases_are_not_rated(ref, value, cases, expect):
+    got = rate_one(ref, value, cases=cases)
+    assert got["brag"] == expect
+    assert got["rated_on"] == ("too few cases" if expect == "Low numbers" else "target")
+
+
+def test_a_count_is_rated_whatever_its_size():
+    """Low numbers is for shares and medians: a count of 2 against a count of 1 is still a count."""
+    assert rate_one("1.3", 2, 1, cases=float("nan"))["brag"] == "Green"
+
+
+@pytest.mark.parametrize(("variation", "value", "previous", "expect", "on"), [
+    ("Special cause improvement", 50, 100, "Green", "variation"),  # worse this quarter, but the signal decides
+    ("Special cause concern", 150, 100, "Red", "variation"),
+    ("Common cause", 150, 100, "Amber", "variation"),  # better this quarter, but within the noise
+    ("Common cause", 50, 100, "Amber", "variation"),
+    ("Too few points", 150, 100, "Green", "direction"),  # too few months: on direction of travel
+    ("Too few points", 60, 100, "Red", "direction"),
+])
+def test_a_measure_without_a_target_is_rated_on_its_variation(variation, value, previous, expect, on):
+    got = rate_one("1.3", value, previous, variation=variation)  # 1.3: higher is better, no target
+    assert (got["brag"], got["rated_on"]) == (expect, on)
+
+
+def test_rate_by_direction_in_kpis_yaml_ignores_the_variation(tmp_path):
+    text = (ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8")
+    assert text.count("  rate_by: variation\n") == 1
+    (tmp_path / "kpis.yaml").write_text(text.replace("  rate_by: variation\n", "  rate_by: direction\n"),
+                                        encoding="utf-8")
+    catalogue = load_catalogue(tmp_path / "kpis.yaml", CONTRACT)
+    got = rate_one("1.3", 150, 100, variation="Special cause concern", catalogue=catalogue)
+    assert (got["brag"], got["rated_on"]) == ("Green", "direction")
+
+
+def test_a_target_outranks_the_variation():
+    assert rate_one("4.11", 80.0, variation="Special cause improvement")["brag"] == "Red"
