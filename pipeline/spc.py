@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipeline.catalogue import Polarity
+from pipeline.config.catalogue import Polarity
 
 # What flagged a point, in precedence order: a point several rules flag shows the first
 # (the order of NHSRplotthedots' ptd_special_cause_type).
