@@ -116,3 +116,37 @@ def test_a_mistake_in_the_appendix_charts_stops_the_run_naming_the_line(tmp_path
     found = re.search(rf"kpis\.yaml line (\d+), {re.escape(words)}", str(err.value))
     assert found, str(err.value)
     assert named in path.read_text(encoding="utf-8").splitlines()[int(found.group(1)) - 1]
+
+
+SPC_AT_1_3 = "    target: null\n    tolerance: 30\n"  # 1.3's lines, where its own spc settings go
+
+
+@pytest.mark.parametrize(("old", "new", "words", "where"), [
+    (SPC_AT_1_3, SPC_AT_1_3 + "    spc: {min_point: 12}\n", "unknown key 'min_point'", r"line 15\d, at measures\.2\.spc"),
+    (SPC_AT_1_3, SPC_AT_1_3 + "    spc: {method: p}\n", "a p-chart charts a percentage; measure 1.3 is a count",
+     r"line 15\d, at measures\.2\.spc\.method"),
+    (SPC_AT_1_3, SPC_AT_1_3 + "    spc: {method: cusum}\n", "'xmr' or 'p'", r"line 15\d, at measures\.2\.spc"),
+    (SPC_AT_1_3, SPC_AT_1_3 + "    spc: {rate_by: luck}\n", "'variation' or 'direction'", r"measures\.2\.spc"),
+    ("  baselines: []\n", "  baselines: [{from: 2024-04, to: 2025-03}, {from: 2025-01}]\n", "the baselines overlap",
+     r"line \d+, at spc"),
+    ("  baselines: []\n", "  baselines: [{from: 2025-04, to: 2024-03}]\n", "ends (2024-03) before it starts (2025-04)",
+     r"at spc\.baselines\.0"),
+    ("  baselines: []\n", "  baselines: [{from: April 2024}]\n", "is not a month written as year-month, e.g. 2024-04",
+     r"at spc\.baselines\.0\.from"),
+    ("  min_points: 15\n", "  min_points: 1\n", "greater than or equal to 2", r"at spc\.min_points"),
+    ("low_numbers: 10\n", "low_numbers: 0\n", "greater than or equal to 1", r"at low_numbers"),
+])
+def test_a_mistake_in_the_spc_settings_stops_the_run_naming_the_line(tmp_path, old, new, words, where):
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(_broken(tmp_path, old, new), CONTRACT)
+    message = str(err.value)
+    assert words in message and re.search(where, message), message
+
+
+def test_a_measure_s_own_spc_settings_change_only_that_measure(tmp_path):
+    catalogue = load_catalogue(_broken(tmp_path, SPC_AT_1_3, SPC_AT_1_3 + "    spc: {min_points: 12, rate_by: direction}\n"),
+                               CONTRACT)
+    one_three, four_eleven = (next(m for m in catalogue.measures if m.ref == r) for r in ("1.3", "4.11"))
+    assert (catalogue.spc_of(one_three).min_points, catalogue.spc_of(one_three).rate_by) == (12, "direction")
+    assert catalogue.spc_of(one_three).shift_length == 7  # the rest from the catalogue's spc
+    assert (catalogue.spc_of(four_eleven).min_points, catalogue.spc_of(four_eleven).chart_method("percent")) == (15, "p")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pipeline.config.contract import Contract
@@ -120,14 +121,21 @@ class Chart(StrictModel):
         return self
 
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # 2024-04 for April 2024
+def _month(text: str) -> str:
+    """A month written YYYY-MM, as the officer types it (2024-04 for April 2024)."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise ValueError(f"'{text}' is not a month written as year-month, e.g. 2024-04 for April 2024")
+    return text
+
+
+Month = Annotated[str, AfterValidator(_month)]
 
 
 class Baseline(StrictModel):
     """Months the process limits are worked out from: from one month to another (or to the end)."""
 
-    from_: str = Field(alias="from", pattern=MONTH_PATTERN)
-    to: str | None = Field(default=None, pattern=MONTH_PATTERN)
+    from_: Month = Field(alias="from")
+    to: Month | None = None
 
     @model_validator(mode="after")
     def _in_order(self) -> Baseline:
@@ -222,19 +230,20 @@ class Catalogue(StrictModel):
     def _spc_settings_valid(self) -> Catalogue:
         """A measure's own spc: each key one of Spc's, valid with the catalogue's for the rest (the
         errors point at the measure's line)."""
-        wrong = []
+        wrong: list[InitErrorDetails] = []
         for i, m in enumerate(self.measures):
             try:
                 chosen = self.spc_of(m)
-            except ValidationError as error:
-                wrong += [((i, "spc", *e["loc"]), e["msg"]) for e in error.errors()]
+            except ValidationError as error:  # re-raised at the measure, of the same types, for their words
+                wrong += [InitErrorDetails(type=e["type"], loc=("measures", i, "spc", *e["loc"]), input=e["input"],
+                                           **({"ctx": e["ctx"]} if "ctx" in e else {})) for e in error.errors()]
                 continue
             if chosen.method == "p" and m.unit != "percent":
-                wrong.append(((i, "spc", "method"), f"a p-chart charts a percentage; measure {m.ref} is a {m.unit}"))
+                message = f"a p-chart charts a percentage; measure {m.ref} is a {m.unit}"
+                wrong.append(InitErrorDetails(type=PydanticCustomError("value_error", message),
+                                              loc=("measures", i, "spc", "method"), input=chosen.method))
         if wrong:
-            raise ValidationError.from_exception_data("Catalogue", [
-                InitErrorDetails(type=PydanticCustomError("value_error", message), loc=("measures", *where), input=None)
-                for where, message in wrong])
+            raise ValidationError.from_exception_data("Catalogue", wrong)
         return self
 
     def spc_of(self, measure: Measure) -> Spc:
