@@ -41,27 +41,34 @@ def settings_for(spc: Spc, unit: str) -> SpcSettings:
 def chart_measures(months: pd.DataFrame, catalogue: Catalogue, quarters: list[pd.Period]) -> Charted:
     """Each measure's chart up to the reporting quarter (the last of `quarters`), and its variation
     and assurance at the end of each quarter shown. `months`: every monthly point (history.MONTH_COLUMNS)."""
-    by_ref = {ref: group for ref, group in months.groupby("ref", sort=False)} if len(months) else {}
+    by_ref = _series(months)
     points, read = [], []
     for measure in catalogue.measures:
         settings = settings_for(catalogue.spc_of(measure), measure.unit)
         series = by_ref.get(measure.ref)
         for quarter in quarters:
             chart = _chart(series, settings, quarter)
-            read.append({"ref": measure.ref, "quarter": quarter, **_reading(chart, measure, settings)})
+            reading = _reading(chart, measure, settings)
+            read.append({"ref": measure.ref, "quarter": quarter, **reading})
             if quarter == quarters[-1] and chart is not None:
-                points.append(_points(chart, measure, settings))
+                points.append(_points(chart, measure, reading["variation"] != Variation.TOO_FEW, settings.method))
     return Charted(_points_frame(points), pd.DataFrame(read, columns=QUARTER_COLUMNS))
+
+
+def _series(months: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each measure's points indexed by month, in month order (sliced once per quarter shown)."""
+    if months.empty:
+        return {}
+    ordered = months.sort_values(["ref", "month"]).set_index("month")[["ref", "value", "numerator", "denominator"]]
+    return {ref: group.drop(columns="ref") for ref, group in ordered.groupby("ref", sort=False)}
 
 
 def _chart(series: pd.DataFrame | None, settings: SpcSettings, quarter: pd.Period) -> pd.DataFrame | None:
     """The chart of the months up to the quarter's last month, or None with no point by then."""
     if series is None:
         return None
-    upto = series[series["month"] <= quarter.asfreq(MONTH, "end")]
-    if upto.empty:
-        return None
-    return chart_measure(upto.set_index("month")[["value", "numerator", "denominator"]], settings)
+    upto = int(np.searchsorted(series.index.asi8, quarter.asfreq(MONTH, "end").ordinal, side="right"))
+    return chart_measure(series.iloc[:upto], settings) if upto else None
 
 
 def _reading(chart: pd.DataFrame | None, measure: Measure, settings: SpcSettings) -> dict[str, object]:
@@ -87,26 +94,24 @@ def _symbol(said: str, chart: pd.DataFrame, polarity: str) -> str:
     return UP if (said == Variation.IMPROVEMENT) == (polarity == "higher") else DOWN
 
 
-def _points(chart: pd.DataFrame, measure: Measure, settings: SpcSettings) -> pd.DataFrame:
-    """The chart's rows for the SPC data sheet; with too few points, the values alone."""
-    enough = variation(chart, measure.polarity, settings.min_points) != Variation.TOO_FEW
-    drawn = chart[chart["value"].notna()]
-    limits = ["mean", "lower_limit", "upper_limit"]
-    out = pd.DataFrame({
-        "ref": measure.ref, "month": drawn.index, "value": drawn["value"].to_numpy(),
-        **{c: drawn[c].to_numpy() if enough else np.nan for c in limits},
-        "signal": drawn["signal"].to_numpy() if enough else "",
-        "variation": point_variation(drawn, measure.polarity).to_numpy() if enough else "",
-        "denominator": drawn["denominator"].to_numpy() if "denominator" in drawn else np.nan,
-        "target": np.nan if measure.target is None else float(measure.target),
-        "method": METHOD_NAMES[settings.method]})
-    return out
+def _points(chart: pd.DataFrame, measure: Measure, enough: bool, method: str) -> dict[str, object]:
+    """The chart's columns for the SPC data sheet; with too few points, the values alone."""
+    drawn = chart["value"].notna().to_numpy()
+    column = lambda name: chart[name].to_numpy()[drawn]  # noqa: E731
+    limits = ("mean", "lower_limit", "upper_limit")
+    return {
+        "ref": np.full(int(drawn.sum()), measure.ref, dtype=object), "month": chart.index[drawn],
+        "value": column("value"), **{c: column(c) if enough else np.nan for c in limits},
+        "signal": column("signal") if enough else "",
+        "variation": point_variation(chart, measure.polarity).to_numpy()[drawn] if enough else "",
+        "denominator": column("denominator") if "denominator" in chart else np.nan,
+        "target": np.nan if measure.target is None else float(measure.target), "method": METHOD_NAMES[method]}
 
 
-def _points_frame(points: list[pd.DataFrame]) -> pd.DataFrame:
+def _points_frame(points: list[dict[str, object]]) -> pd.DataFrame:
     columns = list(SpcPoints.to_schema().columns)
     if not points:
         return pd.DataFrame({c: pd.Series(dtype=f"period[{MONTH}]" if c == "month" else "object") for c in columns})
-    out = pd.concat(points, ignore_index=True)
+    out = pd.concat([pd.DataFrame(p) for p in points], ignore_index=True)
     floats = ["value", "mean", "lower_limit", "upper_limit", "denominator", "target"]
     return out.astype({c: "float64" for c in floats}).astype({"signal": "str", "variation": "str"})[columns]
