@@ -40,7 +40,8 @@ PRODUCED = datetime(2026, 11, 22, 9, 0)
 Q2_START, Q2_END = datetime(2025, 7, 1), datetime(2025, 9, 30)
 QUARTERS = ["Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"]
 SHEETS = ["Summary", "Scorecard", "Work plan", "Supporting information", "Data quality", "Sources", "Definitions"]
-HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Commentary", "Notes"]
+HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Variation", "Assurance",
+           "Commentary", "Notes"]
 MARKING = "OFFICIAL-SENSITIVE"
 
 
@@ -58,6 +59,11 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Demo:
+    return build_demo(tmp_path_factory)
+
+
+def build_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The demo run as the CLI does it, into temporary folders (tests/test_workbook_spc.py builds its own)."""
     inputs = tmp_path_factory.mktemp("inputs")
     outputs = tmp_path_factory.mktemp("outputs")
     copy_demo_inputs(inputs)
@@ -432,8 +438,10 @@ def test_the_demo_run_checks_its_figures_and_keeps_the_data_docs(demo):
     book = demo.book
     card = book["Scorecard"]
     judged, moved = set(), set()
+    head = [c.value for c in card[1]]
+    before, now = head.index("Value Q1 2025/26"), head.index("Value Q2 2025/26")  # hidden numbers
     for row in card.iter_rows(min_row=2, values_only=True):
-        ref, previous, latest = row[0], row[15], row[16]  # hidden numbers for Q1 and Q2 2025/26
+        ref, previous, latest = row[0], row[before], row[now]
         if ref and isinstance(previous, (int, float)) and isinstance(latest, (int, float)) \
                 and previous >= rule["min_previous"] and previous:
             judged.add(ref)
@@ -480,7 +488,7 @@ def test_definitions_explain_every_measure_and_the_brag_key(demo):
     sheet = demo.book["Definitions"]
     headings = [c.value for c in sheet[1]]
     assert headings == ["Ref", "Measure", "Definition", "Source", "Unit", "Polarity", "Target", "Tolerance",
-                        "BRAG rule", "Being developed"]
+                        "BRAG rule", "SPC settings", "Being developed"]
     rows = {r[0]: dict(zip(headings, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
     assert set(scorecard_rows(demo.book)) <= set(rows)
     assert rows["4.11"]["Polarity"] == "Higher is better" and rows["4.11"]["Tolerance"] == "5 points"
