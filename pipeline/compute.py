@@ -92,5 +92,6 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
         scorecard=scorecard, figures=rated, actions=actions,
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
         problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo,
-        lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts, spc=charted.points)
+        lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts, spc=charted.points,
+        spc_settings=config.catalogue.spc, low_numbers=config.catalogue.low_numbers)
     return Computed(data, figures.merged, pages, publishable_data(data, config) if publish else None)

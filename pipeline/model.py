@@ -15,7 +15,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from pipeline import problems as pr
-from pipeline.config.catalogue import Chart
+from pipeline.config.catalogue import Catalogue, Chart, Spc
 from pipeline.frames import Problems, Scorecard
 from pipeline.stages.coverage import Coverage
 from pipeline.stages.discover import InputFile
@@ -92,6 +92,8 @@ class ScorecardData:
     publish: bool = False  # the publishable copy: small numbers suppressed, no free text
     charts: dict[str, Chart] = field(default_factory=dict)  # Ref -> its table and chart on the Supporting information
     spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # every measure's monthly chart (frames.SpcPoints)
+    spc_settings: Spc = field(default_factory=Spc)  # the catalogue's, for every measure (the Definitions explain them)
+    low_numbers: int = Catalogue.model_fields["low_numbers"].default  # the catalogue's: fewer cases are not rated
 
 
 @dataclass

@@ -163,14 +163,17 @@ def test_the_publishable_copy_carries_no_commentary_notes_or_input_text(demo):
                         for v in row if isinstance(v, str))
     private = {v for name in ("Work plan", "Supporting information") for row in full[name].iter_rows(values_only=True)
                for v in row if isinstance(v, str) and len(v) > 25 and v not in shared}
+    head = [c.value for c in full["Scorecard"][1]]
+    comment = head.index("Commentary")
+    assert head[comment + 1] == "Notes"
     private.update(str(v) for row in full["Scorecard"].iter_rows(min_row=2, values_only=True)
-                   for v in row[10:12] if v and v != "Commentary needed")
+                   for v in row[comment:comment + 2] if v and v != "Commentary needed")
     assert len(private) > 20
     book = openpyxl.load_workbook(demo / PUBLISHABLE)
     found = {str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None}
     leaked = {text for text in private for value in found if text in value}
     assert not leaked
     sheet = book["Scorecard"]
-    assert sheet.column_dimensions["K"].hidden  # Commentary and Notes columns are not shown
+    assert sheet.column_dimensions[openpyxl.utils.get_column_letter(comment + 1)].hidden  # nor Commentary and Notes
     assert "OFFICIAL" in sheet.oddHeader.center.text and "SENSITIVE" not in sheet.oddHeader.center.text
     assert book.properties.category == "OFFICIAL"

@@ -39,8 +39,10 @@ TODAY = date(2026, 11, 22)
 PRODUCED = datetime(2026, 11, 22, 9, 0)
 Q2_START, Q2_END = datetime(2025, 7, 1), datetime(2025, 9, 30)
 QUARTERS = ["Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"]
-SHEETS = ["Summary", "Scorecard", "Work plan", "Supporting information", "Data quality", "Sources", "Definitions"]
-HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Commentary", "Notes"]
+SHEETS = ["Summary", "Scorecard", "Charts", "Work plan", "Supporting information", "Data quality", "Sources",
+          "SPC data", "Definitions"]
+HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Variation", "Assurance",
+           "Commentary", "Notes"]
 MARKING = "OFFICIAL-SENSITIVE"
 
 
@@ -58,6 +60,11 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Demo:
+    return build_demo(tmp_path_factory)
+
+
+def build_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """The demo run as the CLI does it, into temporary folders (tests/test_workbook_spc.py builds its own)."""
     inputs = tmp_path_factory.mktemp("inputs")
     outputs = tmp_path_factory.mktemp("outputs")
     copy_demo_inputs(inputs)
@@ -285,16 +292,17 @@ def test_a_sparkline_group_draws_each_measure_across_the_quarters(demo):
 def test_charts_are_native_on_summary_and_supporting_information(demo):
     with zipfile.ZipFile(demo.workbook) as z:
         charts = [n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
-    assert len(charts) == 5
+    assert len(charts) == 5 + charts_on(demo.workbook, "Charts")  # the Charts sheet's: tests/test_workbook_spc.py
     assert charts_on(demo.workbook, "Summary") == 1
     assert charts_on(demo.workbook, "Supporting information") == 4
 
 
 def test_the_supporting_information_draws_the_tables_and_charts_kpis_yaml_gives(demo, tmp_path):
     def kinds(path: Path) -> list[str]:
+        """The kinds of chart on the Summary and Supporting information (not the Charts sheet's, from SPC data)."""
         with zipfile.ZipFile(path) as z:
-            return sorted(re.search(r"<c:(\w+)Chart>", z.read(n).decode()).group(1)
-                          for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+            xml = [z.read(n).decode() for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+        return sorted(re.search(r"<c:(\w+)Chart>", x).group(1) for x in xml if "'SPC data'!" not in x)
 
     assert kinds(demo.workbook) == ["bar", "bar", "bar", "bar", "line"]  # the Summary's, A1-A3, A4
     charts = {ref: chart for ref, chart in demo.data.charts.items() if ref != "A2"}
@@ -432,8 +440,10 @@ def test_the_demo_run_checks_its_figures_and_keeps_the_data_docs(demo):
     book = demo.book
     card = book["Scorecard"]
     judged, moved = set(), set()
+    head = [c.value for c in card[1]]
+    before, now = head.index("Value Q1 2025/26"), head.index("Value Q2 2025/26")  # hidden numbers
     for row in card.iter_rows(min_row=2, values_only=True):
-        ref, previous, latest = row[0], row[15], row[16]  # hidden numbers for Q1 and Q2 2025/26
+        ref, previous, latest = row[0], row[before], row[now]
         if ref and isinstance(previous, (int, float)) and isinstance(latest, (int, float)) \
                 and previous >= rule["min_previous"] and previous:
             judged.add(ref)
@@ -480,7 +490,7 @@ def test_definitions_explain_every_measure_and_the_brag_key(demo):
     sheet = demo.book["Definitions"]
     headings = [c.value for c in sheet[1]]
     assert headings == ["Ref", "Measure", "Definition", "Source", "Unit", "Polarity", "Target", "Tolerance",
-                        "BRAG rule", "Being developed"]
+                        "BRAG rule", "SPC settings", "Being developed"]
     rows = {r[0]: dict(zip(headings, r)) for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
     assert set(scorecard_rows(demo.book)) <= set(rows)
     assert rows["4.11"]["Polarity"] == "Higher is better" and rows["4.11"]["Tolerance"] == "5 points"
@@ -601,7 +611,9 @@ def test_libreoffice_renders_the_workbook(demo, tmp_path):
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     else:
         pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-    assert 7 <= pages <= 25, pages  # every sheet prints, none runs to dozens of pages
+    # Every sheet prints, and none runs to more pages than it needs: SPC data prints every monthly point
+    # (about 1,000 rows, 27 pages in the demo) and Charts six to a page (3); the rest about 16.
+    assert 9 <= pages <= 60, pages
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext is not installed, so the PDF's text is not checked")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout

@@ -1,4 +1,5 @@
-"""The Definitions sheet: what each measure counts and how it is rated, with the seed's BRAG key."""
+"""The Definitions sheet: what each measure counts, how it is rated and charted, with the seed's
+BRAG key and, in plain words, how the monthly charts are read."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ from typing import TYPE_CHECKING
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.stages.spc import LIMIT
+from pipeline.vocabulary import ASSURANCE_SYMBOLS, DOWN, STEADY, UP, Assurance, Variation
 from pipeline.workbook.layout import fit_row, group_row, number, paragraph, print_setup, put_text, set_widths, text
 from pipeline.workbook.styles import Styles, brag_rules
-from pipeline.workbook.words import STATUS_MEANINGS, SUPPRESSED_MEANING, objective_heading
+from pipeline.workbook.words import SUPPRESSED_MEANING, objective_heading, status_meanings
 from pipeline.workbook.workplan import action_key
 
 if TYPE_CHECKING:
-    from pipeline.config.catalogue import Measure
+    from pipeline.config.catalogue import Measure, Spc
     from pipeline.model import ScorecardData
 
-COLUMNS = (("Ref", 6), ("Measure", 30), ("Definition", 50), ("Source", 16), ("Unit", 10), ("Polarity", 14),
-           ("Target", 14), ("Tolerance", 10), ("BRAG rule", 42), ("Being developed", 10))
+COLUMNS = (("Ref", 6), ("Measure", 28), ("Definition", 42), ("Source", 14), ("Unit", 10), ("Polarity", 12),
+           ("Target", 13), ("Tolerance", 10), ("BRAG rule", 36), ("SPC settings", 38), ("Being developed", 10))
 WIDTHS = [w for _, w in COLUMNS]
 LAST = len(COLUMNS) - 1
 TEXT_WIDTH = sum(WIDTHS[2:])
@@ -27,8 +30,11 @@ UNIT_WORDS = {"count": "Count", "percent": "Percentage", "days": "Days"}
 RATING_RULES = (
     "Measures with a target: Blue at or beyond the stretch target; Green when the target is met; Amber when "
     "it is missed by no more than the tolerance; Red otherwise.",
-    "Measures with a polarity but no target are rated on the direction of travel against the previous "
-    "quarter: Green if better; Amber if the same or worse by no more than the tolerance; Red if worse by more.",
+    "Measures with a polarity but no target are rated on their variation (below): Green for special cause "
+    "improvement, Red for special cause concern, Amber for common cause (no significant change). Where the "
+    "monthly chart has too few points, or the measure's settings say rate_by: direction, they are rated on the "
+    "direction of travel against the previous quarter instead: Green if better; Amber if the same or worse by no "
+    "more than the tolerance; Red if worse by more.",
     "Figures are rated as shown: percentages and days to one decimal, counts as whole numbers, halves rounded "
     "up as Excel rounds them (13 of 16 is 81.3%). Percentages show their numerator and denominator, e.g. "
     "75.0% (12 of 16).",
@@ -60,6 +66,7 @@ def write_definitions(book: Workbook, st: Styles, data: ScorecardData) -> None:
     last_measure = _measures(sheet, st, data)
     row = action_key(sheet, st, last_measure + 2, "Key to BRAG rating progress of actions (work plan)", LAST)
     row = _rules(sheet, st, data, row + 2)
+    row = _charts(sheet, st, data.spc_settings, row + 2)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(last_measure, 1), LAST)
     sheet.print_area(0, 0, row, LAST)
@@ -93,9 +100,10 @@ def _measure(sheet: Worksheet, st: Styles, row: int, m: Measure, tolerance: floa
     put_text(sheet, row, 6, m.target, st.wrap)
     put_text(sheet, row, 7, _tolerance_text(tolerance, unit, polarity), st.wrap)
     put_text(sheet, row, 8, m.rule, st.wrap)
-    put_text(sheet, row, 9, "Yes" if bool(m.developing) else "No", st.centre)
+    put_text(sheet, row, 9, m.spc, st.wrap)
+    put_text(sheet, row, 10, "Yes" if bool(m.developing) else "No", st.centre)
     fit_row(sheet, row, ((m.title, WIDTHS[1]), (definition, WIDTHS[2]), (m.source, WIDTHS[3]), (m.target, WIDTHS[6]),
-                         (m.rule, WIDTHS[8]), (POLARITY_WORDS.get(polarity, ""), WIDTHS[5])))
+                         (m.rule, WIDTHS[8]), (m.spc, WIDTHS[9]), (POLARITY_WORDS.get(polarity, ""), WIDTHS[5])))
 
 
 def _tolerances(data: ScorecardData) -> dict[str, float]:
@@ -123,10 +131,53 @@ def _rules(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     row += 2
     sheet.write_string(row, 1, "What the other ratings mean", st.subtitle)
     other_first = row + 1
-    meanings = (*STATUS_MEANINGS, *((("c", SUPPRESSED_MEANING),) if data.publish else ()))
+    meanings = (*status_meanings(data.low_numbers), *((("c", SUPPRESSED_MEANING),) if data.publish else ()))
     for word, meaning in meanings:
         row += 1
         sheet.write_string(row, 1, word, st.rating)
         paragraph(sheet, row, 2, LAST, meaning, st.para, TEXT_WIDTH)
     brag_rules(sheet, st, other_first, 1, row, 1)
+    return row
+
+
+def _chart_rules(spc: Spc) -> tuple[str, ...]:
+    """How the monthly charts are drawn and read, in plain words, with the catalogue's lengths."""
+    sure = {word: f"{ASSURANCE_SYMBOLS[word]} {word}" for word in Assurance}
+    return (
+        "Each measure's monthly figures are charted as NHS England's Making Data Count does (the Charts sheet; "
+        "the numbers on the SPC data sheet). The chart's process limits show how far the figure varies from month "
+        "to month by chance alone; a month outside that pattern is a signal that something has changed.",
+        f"A count or a median is on an XmR chart: the limits are the mean \u00b1 {LIMIT} \u00d7 the mean moving "
+        "range (the average change from one month to the next).",
+        "A percentage is on a p-chart, because its monthly denominators are small and vary: the centre is the "
+        "pooled share (all the months' cases that count over all their cases), and each month's limits are 3 "
+        "standard errors either side of it at that month's own number of cases, so a month with few cases has "
+        "wider limits. The SPC data sheet gives each month's denominator.",
+        "A month is a signal when it is beyond a process limit; when it is one of "
+        f"{spc.shift_length} or more in a row on one side of the mean; when it is one of {spc.trend_length} or "
+        "more in a row each higher than the one before (or each lower); or when two of three months in a row are "
+        "beyond two-sigma (two thirds of the way to a limit) on the same side of the mean. These lengths are for "
+        "every measure unless its SPC settings (above) say otherwise.",
+        "A month exactly on the mean counts on neither side and ends a run; a month equal to the one before ends "
+        "a rising or falling run; a month with no figure is no point and ends every run.",
+        f"A chart needs at least {spc.min_points} monthly points for its mean, limits and signals. With fewer it "
+        f"shows its values alone, and its variation is {Variation.TOO_FEW} (with no symbol).",
+        f"Variation (the Scorecard) is what the chart says of the quarter's last month: {UP} or {DOWN} "
+        f"{Variation.IMPROVEMENT} or {Variation.CONCERN}, the arrow showing whether the month was unusually high "
+        f"or low; {UP} {Variation.HIGH} or {DOWN} {Variation.LOW} for a measure where neither is better; "
+        f"{STEADY} {Variation.COMMON}: no significant change.",
+        f"Assurance, for a measure with a target, sets the target against the latest month's process limits: "
+        f"{sure[Assurance.PASSES]} (the target lies beyond the limits on the safe side: month after month will "
+        f"meet it); {sure[Assurance.FAILS]} (beyond them on the other side: no month will, unless something "
+        f"changes); {sure[Assurance.HIT_AND_MISS]} (the target lies within the limits: some months will meet it "
+        "and some will not).",
+    )
+
+
+def _charts(sheet: Worksheet, st: Styles, spc: Spc, row: int) -> int:
+    """How the monthly charts are read; the last row."""
+    sheet.write_string(row, 1, "How the monthly charts are read (variation and assurance)", st.subtitle)
+    for said in _chart_rules(spc):
+        row += 1
+        paragraph(sheet, row, 1, LAST, said, st.para, sum(WIDTHS[1:]))
     return row

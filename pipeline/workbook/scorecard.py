@@ -1,4 +1,5 @@
-"""The Scorecard sheet: every measure by objective, four quarters, target, trends, BRAG and commentary.
+"""The Scorecard sheet: every measure by objective, four quarters, target, trends, BRAG, the
+reporting quarter's variation and assurance, and commentary.
 
 The header stays on row 1 (readers and tests key the table by it); each objective gets a heading
 row; numbers for the sparklines and each quarter's rating sit in hidden columns.
@@ -14,20 +15,20 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import label
 from pipeline.stages.scorecard import STAND_IN
-from pipeline.vocabulary import NO_FIGURE, Rating
+from pipeline.vocabulary import ASSURANCE_SYMBOLS, DOWN, NO_FIGURE, STEADY, UP, Assurance, Rating, Variation
 from pipeline.workbook.layout import (
     fit_cell,
     fit_row,
     group_row,
-    merged,
+    paragraph,
     print_setup,
     put_number,
     put_text,
     set_widths,
     text,
 )
-from pipeline.workbook.styles import NAVY, Styles, brag_rules
-from pipeline.workbook.words import COMMENTARY_NEEDED, STATUS_MEANINGS, SUPPRESSED_MEANING, objective_heading
+from pipeline.workbook.styles import NAVY, Styles, brag_rules, spc_rules
+from pipeline.workbook.words import COMMENTARY_NEEDED, SUPPRESSED_MEANING, objective_heading, status_meanings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,19 +38,25 @@ if TYPE_CHECKING:
 # Columns: what the reader sees, then hidden helpers (numbers for sparklines, ratings for the
 # light colouring of each quarter cell).
 REF, MEASURE, Q1 = 0, 1, 2
-TARGET, SHORT, LONG, BRAG, COMMENT, NOTES, SPARK = 6, 7, 8, 9, 10, 11, 12
-VALUES, BRAGS = 13, 17
-WIDTHS = (6, 34, 12.5, 12.5, 12.5, 12.5, 17, 10, 10, 10, 40, 20, 11)
+TARGET, SHORT, LONG, BRAG, VARIATION, ASSURANCE, COMMENT, NOTES, SPARK = 6, 7, 8, 9, 10, 11, 12, 13, 14
+VALUES, BRAGS = 15, 19
+# Narrower than before variation and assurance, so that the sheet prints at nearly the same size.
+WIDTHS = (6, 30, 11.5, 11.5, 11.5, 11.5, 14, 9, 9, 10, 14, 13, 36, 17, 10)
 MEANINGS = (
     (Rating.BLUE, "At or beyond the stretch target."),
-    (Rating.GREEN, "Target met; or better than the previous quarter where there is no target."),
-    (Rating.AMBER, "Target missed by no more than the tolerance; or the same / slightly worse than last quarter."),
-    (Rating.RED, "Target missed by more than the tolerance; or worse than last quarter by more than the tolerance. "
+    (Rating.GREEN, "Target met; or, with no target, special cause improvement (better than the previous quarter "
+                   "where the monthly chart has too few points)."),
+    (Rating.AMBER, "Target missed by no more than the tolerance; or, with no target, common cause: no significant "
+                   "change (the same or slightly worse than the previous quarter where the chart has too few points)."),
+    (Rating.RED, "Target missed by more than the tolerance; or, with no target, special cause concern (worse than "
+                 "the previous quarter by more than the tolerance where the chart has too few points). "
                  "Red measures need commentary."),
-    *STATUS_MEANINGS,
-    (STAND_IN, "From a stand-in source (its cell comment names it): e.g. Ofsted Annex A where the Early Help "
-               "return does not cover the quarter."),
 )
+STAND_IN_MEANING = (STAND_IN, "From a stand-in source (its cell comment names it): e.g. Ofsted Annex A where the "
+                              "Early Help return does not cover the quarter.")
+ASSURANCE_KEY = (f"For a measure with a target: {ASSURANCE_SYMBOLS[Assurance.PASSES]} {Assurance.PASSES}, "
+                 f"{ASSURANCE_SYMBOLS[Assurance.FAILS]} {Assurance.FAILS} (the target lies outside the process "
+                 f"limits), {ASSURANCE_SYMBOLS[Assurance.HIT_AND_MISS]} {Assurance.HIT_AND_MISS} (inside them).")
 CELL_COMMENTS = ("A quarter's figure carries a comment when it was restated, came from stored history, has no data "
                  "(with the reason) or has a breakdown. Full definitions and rules: the Definitions sheet.")
 
@@ -100,10 +107,10 @@ def _headers(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
     sheet.set_column(VALUES, BRAGS + 3, 12, None, {"hidden": True})
     if data.publish:  # no commentary or notes are published: their columns are left out of view
         sheet.set_column(COMMENT, NOTES, WIDTHS[COMMENT], None, {"hidden": True})
-    headers = ["Ref", "Measure", *quarters, "Target", "Short trend", "Long trend", "BRAG", "Commentary", "Notes",
-               "Four quarters"]
+    headers = ["Ref", "Measure", *quarters, "Target", "Short trend", "Long trend", "BRAG", "Variation", "Assurance",
+               "Commentary", "Notes", "Four quarters"]
     for col, title in enumerate(headers):
-        sheet.write_string(0, col, title, st.head_centre if Q1 <= col <= BRAG or col == SPARK else st.head)
+        sheet.write_string(0, col, title, st.head_centre if Q1 <= col <= ASSURANCE or col == SPARK else st.head)
     for i, q in enumerate(quarters):
         sheet.write_string(0, VALUES + i, f"Value {q}", st.head)
         sheet.write_string(0, BRAGS + i, f"Rating {q}", st.head)
@@ -129,14 +136,23 @@ def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: Sc
     put_text(sheet, row, TARGET, m["target"], st.centre)
     put_text(sheet, row, SHORT, _trend(text(m["trend_short"]), text(m["polarity"])), st.centre)
     put_text(sheet, row, LONG, _trend(text(m["trend_long"]), text(m["polarity"])), st.centre)
-    put_text(sheet, row, BRAG, m["brag"], st.rating)  # the reporting quarter's
+    put_text(sheet, row, BRAG, m["brag"], st.rating)  # the reporting quarter's, as are variation and assurance
+    variation = _with_symbol(m["variation_symbol"], m["variation"])
+    sure = _with_symbol(m["assurance_symbol"], m["assurance"])
+    put_text(sheet, row, VARIATION, variation, st.centre)
+    put_text(sheet, row, ASSURANCE, sure, st.centre)
     comment = _commentary(m)
     put_text(sheet, row, COMMENT, comment, st.wrap)
     put_text(sheet, row, NOTES, m["notes"], st.wrap)
     fit_row(sheet, row, [(m["title"], WIDTHS[MEASURE]), (comment, WIDTHS[COMMENT]), (m["notes"], WIDTHS[NOTES]),
-                         (m["target"], WIDTHS[TARGET]),
+                         (m["target"], WIDTHS[TARGET]), (variation, WIDTHS[VARIATION]), (sure, WIDTHS[ASSURANCE]),
                          *((cell["text"], WIDTHS[Q1] * (0.85 if cell is m else 1)) for cell in cells)], minimum=2)
     sheet.write_blank(row, SPARK, None, st.wrap)
+
+
+def _with_symbol(symbol: object, words: object) -> str:
+    """'▲ Special cause concern': the symbol prints in black and white, the words say what it means."""
+    return " ".join(part for part in (text(symbol), text(words)) if part)
 
 
 def _commentary(m: dict) -> str:
@@ -181,6 +197,7 @@ def _colours(sheet: Worksheet, st: Styles, last: int) -> None:
     """BRAG by rule; each quarter cell lightly in its own rating (read from the hidden rating
     columns); trends green or red by their word; commentary needed flagged."""
     brag_rules(sheet, st, 1, BRAG, last, BRAG)
+    spc_rules(sheet, st, 1, VARIATION, last, ASSURANCE)
     rating_cell = xl_rowcol_to_cell(1, BRAGS, row_abs=False, col_abs=False)
     for word, fmt in st.light.items():
         sheet.conditional_format(1, Q1, last, Q1 + 3, {"type": "formula", "criteria": f'={rating_cell}="{word}"',
@@ -198,12 +215,24 @@ def _key(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     """The key, coloured by the same kind of rule as the BRAG column; its last row."""
     sheet.write_string(row, MEASURE, "Key", st.subtitle)
     key_first = row + 1
-    for word, meaning in (*MEANINGS, *((("c", SUPPRESSED_MEANING),) if data.publish else ())):
+    width = sum(WIDTHS[Q1:NOTES + 1])
+    for word, meaning in (*MEANINGS, *status_meanings(data.low_numbers), STAND_IN_MEANING,
+                          *((("c", SUPPRESSED_MEANING),) if data.publish else ())):
         row += 1
         sheet.write_string(row, MEASURE, word, st.rating)
-        merged(sheet, row, Q1, NOTES, meaning, st.plain)
+        paragraph(sheet, row, Q1, NOTES, meaning, st.para, width)
     brag_rules(sheet, st, key_first, MEASURE, row, MEASURE)
-    row += 1
-    sheet.write_string(row, MEASURE, "Cell comments", st.label)
-    merged(sheet, row, Q1, NOTES, CELL_COMMENTS, st.plain)
+    for name, said in (("Variation", _variation_key(data.spc_settings.min_points)), ("Assurance", ASSURANCE_KEY),
+                       ("Cell comments", CELL_COMMENTS)):
+        row += 1
+        sheet.write_string(row, MEASURE, name, st.label)
+        paragraph(sheet, row, Q1, NOTES, said, st.para, width)
     return row
+
+
+def _variation_key(min_points: int) -> str:
+    """The symbols and words of the Variation column, with the catalogue's fewest months for a chart."""
+    return (f"What the measure's monthly chart (Charts sheet) says of the quarter's last month: {UP} or {DOWN} "
+            f"{Variation.IMPROVEMENT} or {Variation.CONCERN} (the arrow: unusually high or low; "
+            f"{Variation.HIGH} or {Variation.LOW} where neither is better), {STEADY} {Variation.COMMON}: no "
+            f"significant change; {Variation.TOO_FEW} (no symbol): fewer than {min_points} months.")

@@ -1,7 +1,8 @@
 """Every colour and cell format of the circulated workbook, defined once.
 
 BRAG colours are given by conditional-format rules (`brag_rules`), never cell by cell, so a
-rating typed over in Excel recolours itself and LibreOffice shows the same colours.
+rating typed over in Excel recolours itself and LibreOffice shows the same colours. Variation and
+assurance are coloured the same way (`spc_rules`), in Making Data Count's colours.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.vocabulary import RATED, Rating
+from pipeline.vocabulary import RATED, Assurance, Rating, Variation
 
 # Each rating's strong colour: the Summary chart's series and, for the rated words and Incomplete,
 # the BRAG cells. In cells the other not-rated words share one grey, so they read alike.
@@ -28,6 +29,25 @@ BLACK = "#000000"
 HEAD_FILL = "#DDE4EE"
 GRIDLINES = "#E0E0E0"  # charts' gridlines
 SERIES_COLOURS = ("#1F5FAD", "#ED7D31", "#2E7D32")  # the Supporting information's charts
+
+# Making Data Count's colours: a flagged point's marker on the Charts sheet, by its variation
+# (any other point is grey), and light shades of them for the Scorecard's variation and assurance
+# cells, light enough to print in greyscale behind their words.
+SPC_MARKER = {Variation.IMPROVEMENT: "#289DE0", Variation.CONCERN: "#FAB428", Variation.HIGH: "#7030A0",
+              Variation.LOW: "#7030A0"}
+SPC_GREY = "#A6A6A6"
+SPC_LIGHT = {Variation.IMPROVEMENT: "#D4EBF9", Variation.CONCERN: "#FEEFD4", Variation.COMMON: "#EDEDED",
+             Variation.HIGH: "#E5D9F0", Variation.LOW: "#E5D9F0", Assurance.PASSES: "#D4EBF9",
+             Assurance.FAILS: "#FEEFD4", Assurance.HIT_AND_MISS: "#EDEDED"}
+# The Charts sheet's lines, told apart in greyscale by weight, markers and dash; a point with no
+# signal is a hollow grey dot, so that a flagged one (filled in its colour) stands out in greyscale too.
+SPC_LINES = {
+    "value": {"color": "#595959", "width": 1.5},
+    "mean": {"color": BLACK, "width": 1},
+    "limit": {"color": "#7F7F7F", "width": 1, "dash_type": "dash"},
+    "target": {"color": FILL[Rating.RED], "width": 1.25, "dash_type": "long_dash_dot"},
+}
+SPC_POINT = {"type": "circle", "size": 5, "fill": {"color": WHITE}, "border": {"color": SPC_GREY}}
 
 # The formats the error report and the lineage workbook share with this one.
 HEAD = {"bold": True, "bg_color": HEAD_FILL, "border": 1, "text_wrap": True, "valign": "top"}
@@ -69,11 +89,15 @@ class Styles:
         self.label_bold = add({**cell, "bold": True, "top": 2})
         self.percent = add({**cell, "num_format": '0.0"%"'})
         self.date = add({**cell, "num_format": "dd/mm/yyyy", "align": "left"})
+        self.month = add({**cell, "num_format": "mmm yyyy", "align": "left"})
+        self.one_place = add({**cell, "num_format": "0.0"})
+        self.two_places = add({**cell, "num_format": "0.00"})
         self.datetime = add({**cell, "num_format": "dd/mm/yyyy hh:mm", "align": "left"})
         # Conditional-format formats: strong BRAG, light BRAG for quarter cells, and highlights.
         self.brag = {word: add({"bg_color": FILL[word] if word in (*RATED, Rating.INCOMPLETE) else GREY_FILL,
                                 "font_color": FONT.get(word, BLACK)}) for word in Rating}
         self.light = {word: add({"bg_color": colour}) for word, colour in LIGHT.items()}
+        self.spc_light = {word: add({"bg_color": colour}) for word, colour in SPC_LIGHT.items()}
         self.better = add({"font_color": FILL[Rating.GREEN], "bold": True})
         self.worse = add({"font_color": FILL[Rating.RED], "bold": True})
         self.attention = add({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
@@ -95,3 +119,12 @@ def word_rules(sheet: Worksheet, first_row: int, col: int, last_row: int, format
     for word, fmt in formats.items():
         sheet.conditional_format(first_row, col, last_row, col,
                                  {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": fmt})
+
+
+def spc_rules(sheet: Worksheet, st: Styles, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+    """Shade variation and assurance cells by rule, from the words they hold (after any symbol)."""
+    if last_row < first_row:
+        return
+    for word, fmt in st.spc_light.items():
+        sheet.conditional_format(first_row, first_col, last_row, last_col,
+                                 {"type": "text", "criteria": "containing", "value": str(word), "format": fmt})

@@ -11,16 +11,20 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import first_day, label, last_day
 from pipeline.stages.quality import failed_count
-from pipeline.vocabulary import RATED, Rating
+from pipeline.vocabulary import RATED, Assurance, Rating, Variation
 from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
-from pipeline.workbook.styles import FILL, GRIDLINES, WHITE, Styles, brag_rules
+from pipeline.workbook.styles import FILL, GRIDLINES, WHITE, Styles, brag_rules, spc_rules
 from pipeline.workbook.words import APPENDIX, COMMENTARY_NEEDED
 
 if TYPE_CHECKING:
     from pipeline.model import ScorecardData
 
-WIDTHS = (20, 46, 9, 9, 9, 9, 9, 9, 9, 8)
+WIDTHS = (20, 36, *(12,) * len(Rating), 8)  # objective, title, one column per rating, total
 LAST = len(WIDTHS) - 1
+VARIATIONS = (Variation.IMPROVEMENT, Variation.CONCERN, Variation.COMMON, Variation.HIGH, Variation.LOW,
+              Variation.TOO_FEW)
+KINDS = (("Rated", "Higher or lower is better", ("higher", "lower")),
+         ("Monitored", "No polarity: shown, not rated", ("none",)))
 PUBLISH_NOTE = ("This is the publishable copy: counts from 1 to 4, and figures that would reveal them, are shown "
                 "as c; commentary, notes and all text from the agencies' returns are left out.")
 CHART_ROWS = 15  # the rows the BRAG chart covers: nothing is written under it
@@ -33,6 +37,7 @@ def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
     set_widths(sheet, WIDTHS)
     row = _heading(sheet, st, data)
     row = _counts(book, sheet, st, data, row)
+    row = _variation(sheet, st, data, row)
     row = _reds(sheet, st, data, row)
     row = _incomplete(sheet, st, data, row)
     if data.publish:
@@ -138,6 +143,38 @@ def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int
     chart.set_legend({"position": "right"})
     chart.set_size({"width": 1000, "height": 280})
     return chart
+
+
+def _variation(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """Measures by their variation and assurance this quarter (the Charts sheet's), rated and
+    monitored apart: only a measure with no polarity can be Special cause (high) or (low)."""
+    sheet.write_string(row, 0, "Measures by variation and assurance, this quarter", st.subtitle)
+    row += 1
+    sure = 2 + len(VARIATIONS)
+    total = sure + len(Assurance)
+    merged(sheet, row, 2, sure - 1, "Variation", st.head_centre)
+    merged(sheet, row, sure, sure + len(Assurance) - 1, "Assurance (measures with a target)", st.head_centre)
+    row += 1
+    for col, title in enumerate(("Measures", "", *VARIATIONS, *Assurance, "Total")):
+        sheet.write_string(row, col, title, st.head_centre if col > 1 else st.head)
+    sheet.set_row(row, 30)
+    spc_rules(sheet, st, row, 2, row, total - 1)
+    card = _this_quarter(data)
+    for name, meaning, polarities in KINDS:
+        row += 1
+        rows = card[card["polarity"].isin(polarities)]
+        sheet.write_string(row, 0, name, st.ref)
+        sheet.write_string(row, 1, meaning, st.wrap)
+        said, assured = rows["variation"].value_counts(), rows["assurance"].value_counts()
+        for col, word in enumerate(VARIATIONS, start=2):
+            sheet.write_number(row, col, int(said.get(word, 0)), st.count)
+        for col, word in enumerate(Assurance, start=sure):
+            if "none" in polarities:  # no target without a polarity, so no assurance
+                sheet.write_blank(row, col, None, st.count)
+            else:
+                sheet.write_number(row, col, int(assured.get(word, 0)), st.count)
+        sheet.write_number(row, total, len(rows), st.count)
+    return row + 2
 
 
 def _incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
