@@ -80,7 +80,7 @@ class Scorecard(pa.DataFrameModel):
     unit: Series[str] = pa.Field(isin=get_args(Unit))
     polarity: Series[str] = pa.Field(isin=get_args(Polarity))
     developing: Series[bool]
-    target: Series[str]  # in words: '90% (stretch 95%)', 'Direction of travel', 'Monitor'
+    target: Series[str]  # in words: '90% (stretch 95%)', 'Variation', 'Direction of travel', 'Monitor'
     rule: Series[str]  # how it is rated, in words
     spc: Series[str]  # how its monthly figures are charted, in words
     description: Series[str]

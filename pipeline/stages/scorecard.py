@@ -11,7 +11,16 @@ from pipeline.config.catalogue import Catalogue, Measure, Spc
 from pipeline.config.contract import Contract
 from pipeline.frames import SCORECARD_COLUMNS, Scorecard
 from pipeline.quarters import label
-from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, ON_TOO_FEW_CASES, ON_VARIATION, RED, rule_text
+from pipeline.stages.rate import (
+    INCOMPLETE,
+    NO_DATA,
+    NOT_YET,
+    ON_DIRECTION,
+    ON_TOO_FEW_CASES,
+    ON_VARIATION,
+    RED,
+    rule_text,
+)
 from pipeline.stages.variation import METHOD_NAMES
 from pipeline.vocabulary import NO_FIGURE, Variation
 
@@ -39,9 +48,11 @@ def display(measure: Measure, value: float, numerator: float, denominator: float
                           denominator=_number(denominator, 0), secondary=_number(secondary, 0))
 
 
-def target_text(measure: Measure) -> str:
+def target_text(measure: Measure, rate_by: str = "direction") -> str:
+    if measure.target is None and measure.polarity == "none":
+        return "Monitor"
     if measure.target is None:
-        return "Direction of travel" if measure.polarity != "none" else "Monitor"
+        return "Variation" if rate_by == "variation" else "Direction of travel"
     unit = "%" if measure.unit == "percent" else (" days" if measure.unit == "days" else "")
     text = f"{measure.target:g}{unit}"
     return text + (f" (stretch {measure.stretch:g}{unit})" if measure.stretch is not None else "")
@@ -113,7 +124,7 @@ def _about(m: Measure, catalogue: Catalogue, contract: Contract) -> dict[str, ob
     objective, spc = catalogue.objectives[m.objective], catalogue.spc_of(m)
     return {"objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
             "appendix": objective.appendix, "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity,
-            "developing": m.developing, "target": target_text(m),
+            "developing": m.developing, "target": target_text(m, spc.rate_by),
             "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing, spc.rate_by, spc.min_points,
                               m.unit, catalogue.low_numbers),
             "spc": spc_text(spc, m.unit), "description": m.description,
@@ -126,7 +137,7 @@ def _current(got: pd.Series | None) -> bool:
 
 
 def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: list[dict[str, object]],
-           got: pd.Series | None, left_out: int) -> str:
+           got: pd.Series | None, left_out: int, rate_by: str) -> str:
     """Why the reporting quarter has no figure; restatements; a trend across two sources; the
     breakdown; rows its source lost to failed checks."""
     notes = [f"{label(q)} {str(cell['restated']).lower()}" for q, cell in zip(quarters, cells) if cell["restated"]]
@@ -134,8 +145,11 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
     if now["rated_on"] == ON_VARIATION:
         notes.insert(0, "Rated on its variation: " + ("no significant change" if now["variation"] == Variation.COMMON
                                                       else str(now["variation"]).lower()))
+    if now["rated_on"] == ON_DIRECTION and rate_by == "variation":
+        notes.insert(0, "Rated on direction of travel: too few monthly points for its variation")
     if now["rated_on"] == ON_TOO_FEW_CASES:
-        notes.insert(0, f"Low numbers: {got['denominator']:,.0f} cases, too few to rate")
+        cases = "children" if m.unit == "days" else "cases"
+        notes.insert(0, f"Low numbers: {got['denominator']:,.0f} {cases}, too few to rate")
     if _current(got) and bool(got.get("previous_mixed", False)):
         notes.append("short trend compares figures from two different sources")
     if now["detail"]:
@@ -173,7 +187,7 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
         measure = _about(m, catalogue, contract) | {
             "trend_short": now["trend_short"] if _current(now) else "",
             "trend_long": now["trend_long"] if _current(now) else "",
-            "notes": _notes(m, contract, quarters, cells, now, left_out),
+            "notes": _notes(m, contract, quarters, cells, now, left_out, catalogue.spc_of(m).rate_by),
         } | _commentary(comments, m.ref, cells[-1]["brag"])
         rows += [measure | cell for cell in cells]
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)).astype({"value": "float64"})
