@@ -24,6 +24,7 @@ from pipeline.quarters import columns_for, parse_label
 from pipeline.stages.gx import import_great_expectations
 from pipeline.stages.rate import rate_measures
 from pipeline.stages.scorecard import assemble
+from pipeline.stages.variation import Charted, chart_measures
 from pipeline.tools.demo import write_demo_inputs
 from pipeline.writing.history_file import load_history, load_lineage
 
@@ -79,6 +80,7 @@ class DemoScorecard:
     alternatives: pd.DataFrame
     scorecard: pd.DataFrame
     quarters: list[pd.Period]
+    charted: Charted  # every measure's monthly chart, and its variation and assurance each quarter
 
 
 def demo_scorecard(base: Path, reporting: str = "Q2 2025/26") -> DemoScorecard:
@@ -89,10 +91,11 @@ def demo_scorecard(base: Path, reporting: str = "Q2 2025/26") -> DemoScorecard:
     none = base / "no history.sqlite"
     figures = compute_figures(inputs, config, Stored(load_history(none), load_lineage(none)), parse_label(reporting), TODAY)
     quarters = columns_for(figures.reporting)
-    rated = rate_measures(figures.merged.values, config.catalogue, figures.results.alternatives)
+    charted = chart_measures(figures.merged.months, config.catalogue, quarters)
+    rated = rate_measures(figures.merged.values, config.catalogue, figures.results.alternatives, charted.quarters)
     scorecard = assemble(rated, config.catalogue, config.contract, quarters, figures.results.gaps,
                          inputs.checked.frames.get("commentary"))
-    return DemoScorecard(config, rated, figures.results.alternatives, scorecard, quarters)
+    return DemoScorecard(config, rated, figures.results.alternatives, scorecard, quarters, charted)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], merged: dict[str, list[str]] | None = None,

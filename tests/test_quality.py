@@ -303,10 +303,11 @@ def test_annex_a_differs_from_early_help(demo: Demo) -> None:
 
 def test_jump_on_previous_quarter_is_flagged(demo: Demo, baseline: pd.DataFrame) -> None:
     reporting, previous = demo.quarters[-1], demo.quarters[-2]
-    before = figure(demo.figures, "1.1", previous)
-    assert not (failures(baseline, CHANGE)["measure"] == "1.1").any()
-    results = demo.run(figures=set_figure(demo.figures.copy(), "1.1", reporting, value=before * 4))
-    row = failures(results, CHANGE).query("measure == '1.1'").squeeze()
+    before = figure(demo.figures, "1.2", previous)
+    assert before >= 20  # changes are judged only from a previous figure of 20 (expectations.yaml)
+    assert not (failures(baseline, CHANGE)["measure"] == "1.2").any()
+    results = demo.run(figures=set_figure(demo.figures.copy(), "1.2", reporting, value=before * 4))
+    row = failures(results, CHANGE).query("measure == '1.2'").squeeze()
     assert row["quarter"] == label(reporting)
     assert row["details"] == "check this figure"
     assert row["observed"] == f"from {before:.0f} to {before * 4:.0f} (+300%)"

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from pipeline.config.loading import StrictModel
 from pipeline.tools.demo.loading import every_key, filled_from, load
@@ -15,7 +15,6 @@ from pipeline.tools.demo.shared import (
     PERIOD_END,
     PERIOD_START,
     QUARTERS,
-    progress,
     random_days,
     random_weekdays,
     stream,
@@ -33,9 +32,30 @@ class Quotes(StrictModel):
     fair_or_poor: list[Quote] = Field(alias="fair or poor", min_length=1)
 
 
+class DaysApart(StrictModel):
+    fewest: int = Field(ge=1)
+    most: int = Field(ge=1)
+
+
+class RiskReviews(StrictModel):
+    days_apart: DaysApart
+    step_down: list[Annotated[float, Field(ge=0, le=1)]] = Field(min_length=1)
+    step_up: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _possible(self) -> RiskReviews:
+        if self.days_apart.fewest > self.days_apart.most:
+            days = self.days_apart
+            raise ValueError(f"days_apart: fewest ({days.fewest}) is more than most ({days.most})")
+        if max(self.step_down) + self.step_up > 1:
+            raise ValueError("a chance of stepping down and the chance of stepping up add up to more than 1")
+        return self
+
+
 class EvolveData(StrictModel):
     quotes: Annotated[dict[Respondent, Quotes], every_key(Respondent)]
     formula_like_quote: Quote
+    risk_reviews: RiskReviews
 
     @field_validator("formula_like_quote")
     @classmethod
@@ -63,24 +83,27 @@ def evolve_cohort(refs: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"child_ref": refs, "concern": concern, "first": first})
 
 
-def _risk_journey(rng: np.random.Generator, start: pd.Timestamp) -> list[tuple[pd.Timestamp, str]]:
-    """One child's assessments: reviews every 6-12 weeks, usually stepping down, sometimes up.
-
-    Stepping down gets a little likelier over the period, so the time to step down falls.
-    """
+def _risk_journey(rng: np.random.Generator, start: pd.Timestamp,
+                  tool_from: pd.Timestamp | None = None) -> list[tuple[pd.Timestamp, str]]:
+    """One child's assessments: reviews days_apart apart (data/evolve.yaml's risk_reviews), each
+    stepping the risk down with the chance step_down gives that review at the child's current level
+    (the first, the second, ...), or sometimes up. The first assessment on a tool that starts at
+    `tool_from` is the first at its level: the new tool's reviews start afresh."""
+    reviews = DATA.risk_reviews
     level = int(rng.choice(3, p=[0.1, 0.45, 0.45]))
-    day, out = start, []
+    day, out, at_level, on_tool = start, [], 0, tool_from is None
     while day <= PERIOD_END and len(out) < 14:
+        if not on_tool and day >= tool_from:
+            at_level, on_tool = 0, True
         out.append((day, LEVELS[level]))
         if (level == 0 and rng.random() < 0.45) or rng.random() < 0.04:
             break  # closed: safe at low risk, or moved away
-        day = day + pd.Timedelta(days=int(rng.integers(42, 85)))
-        down = 0.28 + 0.14 * progress(day)
+        day = day + pd.Timedelta(days=int(rng.integers(reviews.days_apart.fewest, reviews.days_apart.most + 1)))
+        down = reviews.step_down[min(at_level, len(reviews.step_down) - 1)]
         draw = rng.random()
-        if draw < down:
-            level = max(level - 1, 0)
-        elif draw < down + 0.06:
-            level = min(level + 1, 2)
+        moved = max(level - 1, 0) if draw < down else min(level + 1, 2) if draw < down + reviews.step_up else level
+        at_level = 0 if moved != level else at_level + 1
+        level = moved
     return out
 
 
@@ -91,7 +114,8 @@ def evolve_risk(cohort: pd.DataFrame) -> pd.DataFrame:
     for child, concern, first in cohort[["child_ref", "concern", "first"]].itertuples(index=False):
         for kind in ("CSE", "CCE"):
             if kind in concern:
-                rows += [(child, day, kind, level) for day, level in _risk_journey(rng, first)]
+                journey = _risk_journey(rng, first, CCE_TOOL_FROM if kind == "CCE" else None)
+                rows += [(child, day, kind, level) for day, level in journey]
     frame = pd.DataFrame(rows, columns=["child_ref", "assessment_date", "exploitation_type", "risk_level"])
     frame = frame[(frame["exploitation_type"] == "CSE") | (frame["assessment_date"] >= CCE_TOOL_FROM)]
     return frame.sort_values(["assessment_date", "child_ref", "exploitation_type"]).reset_index(drop=True)

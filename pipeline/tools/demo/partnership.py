@@ -6,11 +6,20 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from pipeline.config.loading import StrictModel
 from pipeline.tools.demo.loading import Shares, every_key, load
-from pipeline.tools.demo.shared import MONTHS, QUARTERS, month_end, pick, random_days, random_weekdays, stream
+from pipeline.tools.demo.shared import (
+    MONTHS,
+    QUARTERS,
+    Month,
+    month_end,
+    pick,
+    random_days,
+    random_weekdays,
+    stream,
+)
 
 LearningFrom = Literal["Complex abuse process", "Other review or audit"]
 
@@ -28,6 +37,24 @@ class Between(StrictModel):
 
 class Course(Between):
     chance: float = Field(ge=0, le=1)
+    from_: Month | None = Field(default=None, alias="from")  # a later spell of the course: its first month
+
+
+def _spells(value: object) -> object:
+    """A course is one spell ({chance, fewest, most}) or a list of them, each later one with a `from`."""
+    return [value] if isinstance(value, dict) else value
+
+
+def _in_month_order(spells: list[Course]) -> list[Course]:
+    if spells[0].from_ is not None:
+        raise ValueError("the first spell runs from the period's start, so it has no `from`")
+    starts = [spell.from_ for spell in spells[1:]]
+    if None in starts or starts != sorted(set(starts)):  # type: ignore[type-var]
+        raise ValueError("every later spell needs a `from`, each after the one before")
+    return spells
+
+
+Spells = Annotated[list[Course], BeforeValidator(_spells), Field(min_length=1), AfterValidator(_in_month_order)]
 
 
 class Activity(StrictModel):
@@ -37,7 +64,7 @@ class Activity(StrictModel):
 
 class PartnershipData(StrictModel):
     agencies: list[str]
-    e_learning: dict[str, Course]
+    e_learning: dict[str, Spells]
     sessions: dict[str, Between]
     activities: list[Activity]
     therapeutic_services: dict[str, dict[Literal["CSE", "CCE"], float]]
@@ -61,14 +88,28 @@ AGENCIES = DATA.agencies
 
 
 def training() -> pd.DataFrame:
-    """Staff trained by agency and course: monthly e-learning completions, and taught sessions."""
+    """Staff trained by agency and course: monthly e-learning completions, and taught sessions.
+
+    A course's later spells (a new course, say) are drawn from a stream of their own, and the first
+    spell's draws for their months are made and left out, so that the rest of the table keeps its draws.
+    """
     rng = stream("training")
     rows = []
     for month in MONTHS:
-        for course, spec in DATA.e_learning.items():
+        for course, spells in DATA.e_learning.items():
+            first = spells[0]
             for agency in AGENCIES:
-                if rng.random() < spec.chance:
-                    rows.append((month_end(month), agency, course, int(rng.integers(spec.fewest, spec.most + 1))))
+                if rng.random() < first.chance:
+                    completions = int(rng.integers(first.fewest, first.most + 1))
+                    if _spell_in(spells, month) is first:
+                        rows.append((month_end(month), agency, course, completions))
+    for course, spells in DATA.e_learning.items():
+        for spell in spells[1:]:
+            own = stream(f"training {course} from {spell.from_}")
+            for month in MONTHS[[_spell_in(spells, m) is spell for m in MONTHS]]:
+                for agency in AGENCIES:
+                    if own.random() < spell.chance:
+                        rows.append((month_end(month), agency, course, int(own.integers(spell.fewest, spell.most + 1))))
     for i, q in enumerate(QUARTERS):
         for course, spec in DATA.sessions.items():
             sessions = max(int(rng.integers(spec.fewest, spec.most + 1)), 1 if course == "Other" and i % 2 == 0 else 0)
@@ -77,6 +118,11 @@ def training() -> pd.DataFrame:
                     rows.append((day, agency, course, int(rng.integers(1, 9))))
     frame = pd.DataFrame(rows, columns=["course_date", "agency", "course_type", "attendees"])
     return frame.sort_values(["course_date", "course_type", "agency"], kind="stable").reset_index(drop=True)
+
+
+def _spell_in(spells: list[Course], month: pd.Timestamp) -> Course:
+    """The course's spell a month falls in."""
+    return [spell for spell in spells if spell.from_ is None or pd.Timestamp(spell.from_) <= month][-1]
 
 
 def engagement() -> pd.DataFrame:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from pipeline.config.loading import StrictModel
 from pipeline.tools.demo.loading import add_up_to_one, load
-from pipeline.tools.demo.shared import MONTHS, PERIOD_END, QUARTERS, random_days, stream
+from pipeline.tools.demo.shared import MONTHS, PERIOD_END, QUARTERS, Month, random_days, stream
 
 APPS_FROM = pd.Timestamp("2025-01-01")  # SYP app data is "being explored": the last three quarters only
 
@@ -22,14 +22,32 @@ class App(StrictModel):
     cse_share: float = Field(ge=0, le=1)
 
 
+class Operation(StrictModel):
+    name: str
+    month: Month
+    adds: dict[str, int] = Field(min_length=1)  # to a police_disruption column, on top of the month's usual
+
+
 class PoliceData(StrictModel):
     apps: dict[str, App]
+    disruption_means: dict[str, float] = Field(min_length=1)
+    operations: list[Operation]
 
     @field_validator("apps")
     @classmethod
     def _shares_add_up(cls, apps: dict[str, App]) -> dict[str, App]:
         add_up_to_one({name: app.share for name, app in apps.items()})
         return apps
+
+    @field_validator("operations")
+    @classmethod
+    def _add_to_known_columns(cls, operations: list[Operation], info: ValidationInfo) -> list[Operation]:
+        if "disruption_means" in info.data:  # else disruption_means has its own error
+            for operation in operations:
+                unknown = sorted(set(operation.adds) - set(info.data["disruption_means"]))
+                if unknown:
+                    raise ValueError(f"{operation.name!r} adds to {', '.join(unknown)}: not in disruption_means")
+        return operations
 
 
 DATA = load("police.yaml", PoliceData)
@@ -71,14 +89,17 @@ def police_crimes() -> pd.DataFrame:
 
 
 def police_disruption() -> pd.DataFrame:
-    """Monthly arrests, prosecutions, convictions, abduction notices and orders: small counts."""
+    """Monthly arrests, prosecutions, convictions, abduction notices and orders: small counts, with
+    what an operation added in its month on top."""
     rng = stream("police_disruption")
     n = len(MONTHS)
-    means = {"cse_arrests": 2.5, "cce_arrests": 4.5, "cse_prosecutions": 1.2, "cce_prosecutions": 2.2,
-             "cse_convictions": 0.8, "cce_convictions": 1.4, "abduction_notices": 1.5, "disruptive_orders": 0.7}
     frame = pd.DataFrame({"month": MONTHS})
-    for column, mean in means.items():
+    for column, mean in DATA.disruption_means.items():
         frame[column] = np.minimum(rng.poisson(mean, n), 10)
+    for operation in DATA.operations:
+        at = frame["month"] == pd.Timestamp(operation.month)
+        for column, extra in operation.adds.items():
+            frame.loc[at, column] += extra
     return frame
 
 

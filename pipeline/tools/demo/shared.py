@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BeforeValidator
 
+from pipeline.config.catalogue import MONTH_PATTERN
 from pipeline.config.loading import StrictModel
 from pipeline.tools.demo.loading import load
 
@@ -41,6 +44,18 @@ def _quarters() -> list[Quarter]:
 
 QUARTERS = _quarters()
 MONTHS = pd.date_range(PERIOD_START, PERIOD_END, freq="MS")
+
+
+def _month_of_the_period(month: object) -> str:
+    """A month as the data files write it, 2025-01 for January 2025 (as kpis.yaml does), in the period."""
+    if not re.fullmatch(MONTH_PATTERN, str(month)):
+        raise ValueError(f"{month} is not a month written yyyy-mm (2025-01 for January 2025)")
+    if not PERIOD_START <= pd.Timestamp(str(month)) <= PERIOD_END:
+        raise ValueError(f"{month} is not a month of the demo's period, {PERIOD_START:%Y-%m} to {PERIOD_END:%Y-%m}")
+    return str(month)
+
+
+Month = Annotated[str, BeforeValidator(_month_of_the_period)]
 
 
 class Names(StrictModel):
@@ -76,11 +91,6 @@ def random_weekdays(rng: np.random.Generator, start: pd.Timestamp, end: pd.Times
 
 def month_end(month: pd.Timestamp) -> pd.Timestamp:
     return month + pd.offsets.MonthEnd(0)
-
-
-def progress(day: pd.Timestamp) -> float:
-    """0 at the start of the period, 1 at its end: for gentle trends."""
-    return (day - PERIOD_START).days / (PERIOD_END - PERIOD_START).days
 
 
 def unique_numbers(rng: np.random.Generator, low: int, high: int, n: int) -> np.ndarray:

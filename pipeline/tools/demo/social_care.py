@@ -2,27 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 import numpy as np
 import pandas as pd
+from pydantic import AfterValidator, Field, field_validator
 
 from pipeline.config.loading import StrictModel
-from pipeline.tools.demo.loading import Shares, SharesOrBlank, load
-from pipeline.tools.demo.shared import PERIOD_END, PERIOD_START, QUARTERS, pick, random_weekdays, stream
+from pipeline.tools.demo.loading import Shares, SharesOrBlank, every_key, load
+from pipeline.tools.demo.shared import PERIOD_END, PERIOD_START, QUARTERS, Month, pick, random_weekdays, stream
 
-RHI_OFFERED_RATE = [0.90, 0.87, 0.92, 0.93, 0.88, 0.91, 0.86, 0.95]  # one per quarter, 85-97%
+Indicator = Literal["CSE", "CCE"]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _from_the_start(shares: dict[str, float]) -> dict[str, float]:
+    """Shares from a month on: the first from the period's first month, the rest in month order."""
+    months = list(shares)
+    if not months or months[0] != f"{PERIOD_START:%Y-%m}":
+        raise ValueError(f"the first share must be from {PERIOD_START:%Y-%m}, the period's first month")
+    if months != sorted(months):
+        raise ValueError("the months must be in order")
+    return shares
 
 
 class SocialCareData(StrictModel):
     referral_sources: Shares
     cp_categories: Shares
     complex_abuse_decisions: SharesOrBlank
+    indicators: Annotated[dict[Indicator, Annotated[dict[Month, Share], AfterValidator(_from_the_start)]],
+                          every_key(Indicator)]
+    rhi_offered: dict[str, Share]
+
+    @field_validator("rhi_offered")
+    @classmethod
+    def _every_quarter(cls, rates: dict[str, float]) -> dict[str, float]:
+        labels = [q.label for q in QUARTERS]
+        if list(rates) != labels:
+            raise ValueError(f"give one share for each quarter, {labels[0]} to {labels[-1]}, in order")
+        return rates
 
 
 DATA = load("social_care.yaml", SocialCareData)
 
 
 def csc_referrals(refs: list[str]) -> pd.DataFrame:
-    """900-1100 referrals a quarter; CSE an indicator on about 3%, CCE on about 2.5%."""
+    """900-1100 referrals a quarter; CSE an indicator on about 3% (fewer since February 2025), CCE on about 2.5%."""
     rng = stream("csc_referrals")
     days = pd.date_range(PERIOD_START, PERIOD_END)
     weight = np.where(days.day_of_week < 5, 1.0, 0.25)  # fewer referrals arrive at weekends
@@ -35,9 +60,16 @@ def csc_referrals(refs: list[str]) -> pd.DataFrame:
     frame.insert(0, "referral_ref", [f"R{x}" for x in 4_100_000 + np.cumsum(rng.integers(1, 6, n))])
     frame.insert(1, "child_ref", rng.choice(refs, n))
     frame["referral_source"] = pick(rng, DATA.referral_sources, n)
-    frame["cse_indicator"] = np.where(rng.random(n) < 0.03, "Y", "N")
-    frame["cce_indicator"] = np.where(rng.random(n) < 0.025, "Y", "N")
+    for kind in ("CSE", "CCE"):
+        frame[f"{kind.lower()}_indicator"] = np.where(rng.random(n) < _share_on(frame["referral_date"], kind), "Y", "N")
     return frame
+
+
+def _share_on(days: pd.Series, kind: str) -> np.ndarray:
+    """The share of referrals recorded with the indicator on each day (the data file's, from a month on)."""
+    shares = DATA.indicators[kind]
+    starts = pd.DatetimeIndex([pd.Timestamp(month) for month in shares])
+    return np.array(list(shares.values()))[starts.searchsorted(days, side="right") - 1]
 
 
 def csc_strategy(cohort: pd.DataFrame, refs: list[str]) -> pd.DataFrame:
@@ -104,7 +136,7 @@ def _quarter_episodes(rng: np.random.Generator, pool: np.ndarray, propensity: np
     kind = rng.choice(["Missing", "Away", None], len(episodes), p=[0.88, 0.08, 0.04])  # blank means Missing
     counted = np.flatnonzero(kind != "Away")  # interviews follow missing episodes, not "away" ones
     offered = np.zeros(len(episodes), dtype=bool)
-    offered[rng.permutation(counted)[:round(RHI_OFFERED_RATE[i] * len(counted))]] = True
+    offered[rng.permutation(counted)[:round(DATA.rhi_offered[q.label] * len(counted))]] = True
     return episodes.assign(episode_type=kind, rhi_offered=offered)
 
 
