@@ -270,7 +270,7 @@ def test_referrals_csv_is_windows_1252_with_crlf_and_uk_dates(files) -> None:
      "police.yaml line 33, at operations: 'Week of action: hotels, taxis and the night-time economy' adds to "
      "cse_arrest: not in disruption_means"),
     ("police.yaml", PoliceData, "month: 2025-09", "month: Sep 2025",
-     "police.yaml line 37, at operations.0.month: Sep 2025 is not a month written yyyy-mm (2025-01 for January"),
+     "police.yaml line 37, at operations.0.month: 'Sep 2025' is not a month written as year-month, e.g. 2024-04"),
     ("social_care.yaml", SocialCareData, "CSE: {2023-10: 0.03,", "CSE: {2023-11: 0.03,",
      "social_care.yaml line 38, at indicators.CSE: the first share must be from 2023-10, the period's first month"),
 ])

@@ -136,7 +136,8 @@ def test_the_scorecard_shows_variation_and_assurance_beside_brag_with_their_symb
         assert card[ref]["Variation"] == f"{m['variation_symbol']} {m['variation']}".strip(), ref
         assert (card[ref]["Assurance"] or "") == f"{m['assurance_symbol']} {m['assurance']}".strip(), ref
     assert card["2.4"]["Variation"] == "\u25b2 Special cause concern"  # lower is better, and it is high
-    assert card["4.11"]["Assurance"] == "\u2248 Hit and miss"
+    assert card["4.11"]["Assurance"] == "\u221a Consistently passes"  # the lower limit is above the target
+    assert card["2.2"]["Assurance"] == "\u2248 Hit and miss"
     assert {card[ref]["Variation"] for ref in ("4.8", "4.6")} == {"Too few points"}  # no symbol
     assert card["4.8"]["Assurance"] is None
 

@@ -121,14 +121,14 @@ class Chart(StrictModel):
         return self
 
 
-def _month(text: str) -> str:
+def check_month(text: str) -> str:
     """A month written YYYY-MM, as the officer types it (2024-04 for April 2024)."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise ValueError(f"'{text}' is not a month written as year-month, e.g. 2024-04 for April 2024")
     return text
 
 
-Month = Annotated[str, AfterValidator(_month)]
+Month = Annotated[str, AfterValidator(check_month)]
 
 
 class Baseline(StrictModel):

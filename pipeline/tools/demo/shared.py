@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BeforeValidator
 
-from pipeline.config.catalogue import MONTH_PATTERN
+from pipeline.config.catalogue import check_month
 from pipeline.config.loading import StrictModel
 from pipeline.tools.demo.loading import load
 
@@ -48,8 +47,7 @@ MONTHS = pd.date_range(PERIOD_START, PERIOD_END, freq="MS")
 
 def _month_of_the_period(month: object) -> str:
     """A month as the data files write it, 2025-01 for January 2025 (as kpis.yaml does), in the period."""
-    if not re.fullmatch(MONTH_PATTERN, str(month)):
-        raise ValueError(f"{month} is not a month written yyyy-mm (2025-01 for January 2025)")
+    check_month(str(month))
     if not PERIOD_START <= pd.Timestamp(str(month)) <= PERIOD_END:
         raise ValueError(f"{month} is not a month of the demo's period, {PERIOD_START:%Y-%m} to {PERIOD_END:%Y-%m}")
     return str(month)
