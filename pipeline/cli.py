@@ -1,4 +1,4 @@
-"""The command line: `python -m pipeline [run|validate|templates|schedule] [options]`.
+"""The command line: `python -m pipeline [run|validate|explain|commentary|templates|schedule] [options]`.
 
 Known problems end with one clear line and a documented exit code; only a real bug shows
 a traceback. Every run appends to outputs/logs/pipeline.log and writes outputs/last-run.json,
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported when used, so that --help and the tools start at o
 
     from pipeline.config.settings import Config
     from pipeline.console import Console
-    from pipeline.model import CheckedInputs, Outcome, Stored
+    from pipeline.model import CheckedInputs, Outcome, ScorecardData, Stored
     from pipeline.paths import Paths
     from pipeline.writing.runlog import RunRecord
 
@@ -61,10 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build the Child Exploitation Delivery Group's quarterly scorecard from the agencies' returns.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", nargs="?", default="run",
-                        choices=["run", "validate", "explain", "templates", "schedule"],
+                        choices=["run", "validate", "explain", "commentary", "templates", "schedule"],
                         help="run (default): check the inputs and build the scorecard; validate: check the inputs "
-                             "only; explain REF QUARTER: list the rows behind one figure; templates: write blank "
-                             "return templates; schedule: print the command that registers the quarterly Windows "
+                             "only; explain REF QUARTER: list the rows behind one figure; commentary: write one "
+                             "commentary request workbook per measure lead; templates: write blank return "
+                             "templates; schedule: print the command that registers the quarterly Windows "
                              "scheduled task")
     parser.add_argument("words", nargs="*", metavar="ARG",
                         help='for \'templates\': the folder to write them to; for \'explain\': the Ref and the '
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.checker = None
-    if args.command == "run":  # start importing great-expectations now, beside the rest of the run
+    if args.command in ("run", "commentary"):  # start importing great-expectations now, beside the rest of the run
         from pipeline.stages.checker import Checker
 
         args.checker = Checker()
@@ -287,6 +288,8 @@ def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRe
         return _report_unbuilt(args.command, inputs, console, record)
     computed = compute(inputs, config, _stored_history(paths, args.demo), started, today, args.quarter, args.demo,
                        args.publish, args.checker)
+    if args.command == "commentary":
+        return _commentary(computed.data, paths, inputs, console, record, args.demo)
     outcome = publish(computed, inputs, paths, config, started, args.demo)
     _report_inputs(args, paths, inputs, console, record, log, started)
     return _report_built(outcome, inputs, console, record)
@@ -342,6 +345,33 @@ def _explain(args: argparse.Namespace, paths: Paths, config: Config, inputs: Che
                     "(python -m pipeline validate lists them).")
     record.status, record.quarter = "explained", label(args.quarter)
     return EXIT_OK
+
+
+def _commentary(data: ScorecardData, paths: Paths, inputs: CheckedInputs, console: Console, record: RunRecord,
+                demo: bool) -> int:
+    """The reporting quarter's commentary requests, one workbook per lead, and where they went."""
+    from pipeline.quarters import label
+    from pipeline.tools.commentary import write_requests
+    from pipeline.writing.locations import Locations
+
+    quarter = label(data.reporting)
+    record.status, record.quarter = "requested", quarter
+    requests = write_requests(data, Locations(paths.outputs, demo))
+    if inputs.counts["warning"]:
+        console.say(f"Note: {inputs.counts['warning']} warning(s) on the inputs (python -m pipeline validate lists "
+                    "them).")
+    if not requests:
+        console.result(f"No measure needs commentary for {quarter} (none is Red, a special cause concern, restated "
+                       "or incomplete), so no request was written.")
+        return EXIT_OK
+    for request in requests:
+        console.say(f"{request.lead}: {request.measures} measure(s), {request.received} with a comment already "
+                    f"received: {request.path.name}")
+        if request.locked:
+            console.say(f"  The usual file is open in Excel, so this one was saved as {request.path.name}.")
+    console.result(f"Wrote {len(requests)} commentary request(s) for {quarter} to {requests[0].path.parent}. Send "
+                   "each to its lead, and put the returned workbooks in the inputs folder.")
+    return EXIT_LOCKED if any(request.locked for request in requests) else EXIT_OK
 
 
 def _summary(inputs: CheckedInputs) -> str:

@@ -73,7 +73,8 @@ class Scorecard(pa.DataFrameModel):
     # the measure's own
     objective: Series[str]
     objective_title: Series[str]
-    lead: Series[str]
+    lead: Series[str]  # its objective's lead ('' when kpis.yaml names none)
+    measure_lead: Series[str]  # who is asked for its commentary: its own lead, else its objective's ('' neither)
     appendix: Series[bool]  # its objective is the supporting information (kpis.yaml)
     ref: Series[str]
     title: Series[str]
@@ -91,7 +92,7 @@ class Scorecard(pa.DataFrameModel):
     notes: Series[str]
     comment: Series[str]  # the reporting quarter's commentary and who gave it
     comment_author: Series[str]
-    needs_commentary: Series[bool]  # rated Red in the reporting quarter, with no commentary
+    needs_commentary: Series[bool]  # needs commentary (pipeline.stages.commentary) and has none
     # its quarter's
     quarter: Series[Annotated[pd.PeriodDtype, "Q-MAR"]]
     value: Series[float] = pa.Field(nullable=True)  # the figure as shown; blank when there is none (or withheld)

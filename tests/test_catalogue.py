@@ -150,3 +150,24 @@ def test_a_measure_s_own_spc_settings_change_only_that_measure(tmp_path):
     assert (catalogue.spc_of(one_three).min_points, catalogue.spc_of(one_three).rate_by) == (12, "direction")
     assert catalogue.spc_of(one_three).shift_length == 7  # the rest from the catalogue's spc
     assert (catalogue.spc_of(four_eleven).min_points, catalogue.spc_of(four_eleven).chart_method("percent")) == (15, "p")
+
+
+def test_a_measure_s_commentary_lead_is_its_own_else_its_objective_s(tmp_path):
+    catalogue = load_catalogue(_broken(tmp_path, SPC_AT_1_3, SPC_AT_1_3 + "    lead: Early Help Service Manager\n"),
+                               CONTRACT)
+    leads = {m.ref: catalogue.lead_of(m) for m in catalogue.measures}
+    assert leads["1.3"] == "Early Help Service Manager"  # its own
+    assert leads["1.1"] is None  # objective 1 names no lead: the performance officer is asked
+    assert (leads["2.2"], leads["4.10"], leads["6.1"], leads["A1"]) == ("Catherine Hall", "Steve Chapman",
+                                                                        "Rebecca Wall", None)
+
+
+@pytest.mark.parametrize(("new", "words"), [
+    ("    lead: Head of Service (CSC/Early Help)\n", "cannot contain any of"),
+    ("    lead: '  '\n", "is blank"),
+])
+def test_a_lead_that_cannot_name_a_file_is_refused_naming_the_line(tmp_path, new, words):
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(_broken(tmp_path, SPC_AT_1_3, SPC_AT_1_3 + new), CONTRACT)
+    message = str(err.value)
+    assert words in message and re.search(r"kpis\.yaml line \d+, at measures\.2\.lead", message), message

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pipeline.config.contract import Contract
-from pipeline.config.loading import ConfigError, StrictModel, load_model
+from pipeline.config.loading import ConfigError, PersonName, StrictModel, load_model
 
 Compute = Literal["count", "sum", "distinct_count", "distinct_with_at_least", "count_and_sum", "percentage",
                   "median_step_down_days", "open_at_quarter_end"]
@@ -185,6 +185,7 @@ class Measure(StrictModel):
     display: str | None = None  # how a figure reads, e.g. "{value} reports, {secondary} linked offences"
     chart: Chart | None = None  # the appendix's measures: their table and chart on the Supporting information
     spc: dict[str, Any] = Field(default_factory=dict)  # this measure's own SPC settings (see Spc), checked below
+    lead: PersonName | None = None  # who is asked for its commentary, if not its objective's lead
 
     @model_validator(mode="after")
     def _chart_parts_exist(self) -> Measure:
@@ -214,7 +215,7 @@ class Measure(StrictModel):
 
 class Objective(StrictModel):
     title: str
-    lead: str | None
+    lead: PersonName | None  # null: the work plan names none (commentary requests go to the performance officer)
     appendix: bool = False  # the supporting information (the seed's Appendix 3): its measures each have a chart
 
 
@@ -286,6 +287,11 @@ class Catalogue(StrictModel):
 
     def measure(self, ref: str) -> Measure:
         return next(m for m in self.measures if m.ref == ref)
+
+    def lead_of(self, measure: Measure) -> str | None:
+        """Who is asked for the measure's commentary: its own lead, else its objective's (None: neither
+        is named, so the performance officer is asked)."""
+        return measure.lead or self.objectives[measure.objective].lead
 
     @property
     def charts(self) -> dict[str, Chart]:

@@ -129,12 +129,15 @@ class Table(StrictModel):
     alternatives: list[str] = Field(default_factory=list)  # other tables that can stand in for it
     same_record: list[str] = Field(default_factory=list)  # what identifies a record sent in two files
     end_column: str | None = None  # the table lists records open at any time in its period
+    # A row with any of these blank is not written yet (a commentary request's row with no comment):
+    # it is skipped with a note, never an error.
+    skip_rows_without: list[str] = Field(default_factory=list)
     columns: dict[str, Column]
 
     @model_validator(mode="after")
     def _columns_exist(self) -> Table:
         named = [c for c in (self.date_column, self.end_column) if c]
-        named += self.unique_together + self.same_record
+        named += self.unique_together + self.same_record + self.skip_rows_without
         named += [c for r in self.rules for c in (r.column, r.other)]
         missing = sorted({c for c in named if c not in self.columns})
         if missing:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 
 class ConfigError(Exception):
@@ -18,6 +18,22 @@ class StrictModel(BaseModel):
     """Unknown keys are refused so that a misspelt key is reported, not ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+FILE_NAME_FORBIDDEN = '\\/:*?"<>|'  # what Windows refuses in a file name
+
+
+def _fits_a_file_name(name: str) -> str:
+    """A name that becomes part of a file name (a commentary request's) must be one Windows accepts."""
+    if not name.strip():
+        raise ValueError("is blank: write a name or a role (or null where the key allows it)")
+    if any(ch in name for ch in FILE_NAME_FORBIDDEN) or any(ord(ch) < 32 for ch in name):
+        raise ValueError(f"'{name}' is used in a file name, which cannot contain any of \\ / : * ? \" < > |")
+    return name.strip()
+
+
+# A person's name or role, as commentary requests are addressed (and named): 'Rebecca Wall'.
+PersonName = Annotated[str, AfterValidator(_fits_a_file_name)]
 
 
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser when present

@@ -10,7 +10,7 @@ from pydantic import field_validator
 from pipeline.config.catalogue import Catalogue, load_catalogue
 from pipeline.config.contract import Contract, load_contract
 from pipeline.config.expectations import Suite, load_suite
-from pipeline.config.loading import StrictModel, load_model
+from pipeline.config.loading import PersonName, StrictModel, load_model
 from pipeline.paths import Paths
 from pipeline.stages.package import InputLimits
 
@@ -26,6 +26,8 @@ class Settings(StrictModel):
     protective_marking: str
     published_marking: str = "OFFICIAL"  # the publishable copy's marking (--publish)
     author: str
+    # Sends the commentary requests, and is asked for the commentary on a measure with no lead.
+    performance_officer: PersonName = "Performance officer"
     workbook_name: str
     input_limits: InputLimits = InputLimits()
 

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline import problems as pr
-from pipeline.config.contract import Contract
+from pipeline.config.contract import Contract, Table
 from pipeline.stages.discover import InputFile
 from pipeline.stages.grids import Unreadable, open_grid
 from pipeline.stages.package import InputLimits
@@ -27,6 +27,7 @@ from pipeline.stages.period import EXAMPLE, Period, find_period
 from pipeline.stages.recognise import Match, match_sheet
 
 _TOTALS = re.compile(r"^\s*(grand\s+|sub\s*-?\s*)?totals?\b", re.IGNORECASE)
+NOT_WRITTEN_YET = "not_written_yet"  # the note on rows skipped for a blank skip_rows_without column
 
 
 @dataclass(frozen=True)
@@ -108,24 +109,44 @@ def _drop_non_records(data: pd.DataFrame, order: list[str]) -> tuple[pd.DataFram
     return data[filled & ~totals & ~notes], dropped_totals, dropped_notes
 
 
+def _not_written_yet(data: pd.DataFrame, needed: list[str]) -> tuple[pd.DataFrame, list[int]]:
+    """Rows with any of the `needed` columns blank (a commentary request's measure not commented on
+    yet): left out, and their row numbers."""
+    waiting = np.zeros(len(data), dtype=bool)
+    for column in needed:
+        waiting |= ~_nonblank(data[column]) if column in data else True
+    return data[~waiting], data.loc[waiting, "_row"].tolist()
+
+
+def _listed(rows: list[int]) -> str:
+    return ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+
+
 def stage_sheet(grid: pd.DataFrame, file: InputFile, sheet: str, match: Match, loc: int,
-                period: Period | None = None) -> tuple[Location, pd.DataFrame, list[dict[str, str]]]:
+                period: Period | None = None, table: Table | None = None,
+                ) -> tuple[Location, pd.DataFrame, list[dict[str, str]]]:
     """Lift a recognised table's rows out of the sheet as text, keyed by contract column."""
     body = grid.loc[match.row + 1:]
     data = pd.DataFrame({name: body[index] for name, index in match.columns.items()}, index=body.index)
     data["_row"] = (body.index + 1).astype("int64")
     order = sorted(match.columns, key=match.columns.get)
     data, totals, notes = _drop_non_records(data, order)
+    data, waiting = _not_written_yet(data, table.skip_rows_without if table else [])
     data = data.assign(_loc=loc).reset_index(drop=True)
     letters = {name: xl_col_to_name(index) for name, index in match.columns.items()}
     location = Location(loc, file.name, sheet, match.table, match.row + 1, letters, match.headings, len(data), period)
     found: list[dict[str, str]] = []
     for rows, what in ((totals, "a totals row"), (notes, "a note below the table")):
         if rows:
-            listed = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
             found.append(pr.problem(
-                "info", f"{pr.where(file.name, sheet)}: row(s) {listed} skipped as {what}.",
+                "info", f"{pr.where(file.name, sheet)}: row(s) {_listed(rows)} skipped as {what}.",
                 file=file.name, sheet=sheet, cell=f"row {rows[0]}", source=match.table, check="skipped_rows"))
+    if waiting and table is not None:
+        heads = " or ".join(f"'{table.columns[c].header}'" for c in table.skip_rows_without)
+        found.append(pr.problem(
+            "info", f"{pr.where(file.name, sheet)}: row(s) {_listed(waiting)} left out: their {heads} is blank, "
+            "which is read as not written yet (anything received earlier for them still counts).",
+            file=file.name, sheet=sheet, cell=f"row {waiting[0]}", source=match.table, check=NOT_WRITTEN_YET))
     return location, data, found
 
 
@@ -164,9 +185,11 @@ def read_file(file: InputFile, contract: Contract, first_loc: int, limits: Input
             notes.extend(_duplicate_problems(file, sheet, match, contract))
         else:
             period = _period(head, match.row, file, sheet, notes)
-            location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found), period)
+            location, data, skipped = stage_sheet(cells, file, sheet, match, first_loc + len(found), period,
+                                                  contract.tables[match.table])
             found.append((location, data))
-            notes.extend(skipped + _no_rows_problems(file, location, contract))
+            waiting = any(note["check"] == NOT_WRITTEN_YET for note in skipped)  # rows there, none written yet
+            notes.extend(skipped + ([] if waiting else _no_rows_problems(file, location, contract)))
     notes.extend(_unrecognised_problems(file, unrecognised, contract, any_found=bool(found) or damaged))
     if whole_file is not None:
         found = [(loc if loc.period else replace(loc, period=whole_file), data) for loc, data in found]

@@ -11,6 +11,7 @@ from pipeline.config.catalogue import Catalogue, Measure, Spc
 from pipeline.config.contract import Contract
 from pipeline.frames import SCORECARD_COLUMNS, Scorecard
 from pipeline.quarters import label
+from pipeline.stages.commentary import reasons
 from pipeline.stages.rate import (
     INCOMPLETE,
     NO_DATA,
@@ -18,7 +19,6 @@ from pipeline.stages.rate import (
     ON_DIRECTION,
     ON_TOO_FEW_CASES,
     ON_VARIATION,
-    RED,
     rule_text,
 )
 from pipeline.stages.variation import METHOD_NAMES
@@ -123,7 +123,7 @@ def _about(m: Measure, catalogue: Catalogue, contract: Contract) -> dict[str, ob
     """The measure as the catalogue defines it, with its objective."""
     objective, spc = catalogue.objectives[m.objective], catalogue.spc_of(m)
     return {"objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
-            "appendix": objective.appendix, "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity,
+            "measure_lead": catalogue.lead_of(m) or "", "appendix": objective.appendix, "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity,
             "developing": m.developing, "target": target_text(m, spc.rate_by),
             "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing, spc.rate_by, spc.min_points,
                               m.unit, catalogue.low_numbers),
@@ -161,12 +161,13 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
     return "; ".join(notes)
 
 
-def _commentary(comments: pd.DataFrame, ref: str, brag: object) -> dict[str, object]:
-    """The reporting quarter's comment and its author, and whether a Red measure still needs one."""
+def _commentary(comments: pd.DataFrame, ref: str, cells: list[dict[str, object]]) -> dict[str, object]:
+    """The reporting quarter's comment and its author, and whether the measure still needs one."""
     comment = comments.at[ref, "comment"] if ref in comments.index else ""
     author = comments.at[ref, "author"] if ref in comments.index else ""
+    wanted = reasons(cells[-1]["brag"], cells[-1]["variation"], any(cell["restated"] for cell in cells))
     return {"comment": comment, "comment_author": author if isinstance(author, str) else "",
-            "needs_commentary": brag == RED and not comment}
+            "needs_commentary": bool(wanted) and not comment}
 
 
 def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quarters: list[pd.Period],
@@ -188,6 +189,6 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
             "trend_short": now["trend_short"] if _current(now) else "",
             "trend_long": now["trend_long"] if _current(now) else "",
             "notes": _notes(m, contract, quarters, cells, now, left_out, catalogue.spc_of(m).rate_by),
-        } | _commentary(comments, m.ref, cells[-1]["brag"])
+        } | _commentary(comments, m.ref, cells)
         rows += [measure | cell for cell in cells]
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)).astype({"value": "float64"})

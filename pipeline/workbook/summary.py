@@ -10,6 +10,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import first_day, label, last_day
+from pipeline.stages.commentary import asked
 from pipeline.stages.quality import failed_count
 from pipeline.vocabulary import RATED, Assurance, Rating, Variation
 from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
@@ -44,6 +45,7 @@ def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
         paragraph(sheet, row, 0, LAST, PUBLISH_NOTE, st.para, sum(WIDTHS))
         row += 2
     else:
+        row = _commentary_round(sheet, st, data, row)
         row = _quality(sheet, st, data, row)
         row = _workplan(sheet, st, data, row)
     put_text(sheet, row, 0, marking(data), st.marking)
@@ -234,6 +236,22 @@ def _commented_by(record: Any) -> str:  # a row of the scorecard's itertuples()
     if not text(record.comment):
         return COMMENTARY_NEEDED
     return text(record.comment_author) or "Commentary given (no author named)"
+
+
+def _commentary_round(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """'Commentary: 3 of 5 received', and who is still to reply for which measures (the commentary
+    requests' measures: pipeline.stages.commentary)."""
+    wanted = asked(data.scorecard, data.reporting, data.settings.performance_officer)
+    received = int(wanted["received"].sum())
+    waiting = wanted[~wanted["received"]].groupby("lead", sort=False)["ref"].agg(", ".join)
+    said = (f"{received} of {len(wanted)} received" if len(wanted) else
+            "none needed this quarter (no measure is Red, a special cause concern, restated or incomplete)")
+    sheet.write_string(row, 0, f"Commentary: {said}", st.label)
+    if len(waiting):
+        row += 1
+        put_text(sheet, row, 0, "Still to reply: " + "; ".join(f"{lead} ({refs})" for lead, refs in waiting.items()),
+                 st.plain)
+    return row + 2
 
 
 def _files_not_used(data: ScorecardData) -> list[str]:

@@ -1,8 +1,8 @@
 """Where every output of a run goes, in one place: the catalogue of the outputs folder.
 
 The officer finds, under outputs/: the circulated workbook and its publishable copy, the
-officer's lineage workbook, the history, each built run's archive and QA record, the error
-reports, the log and last-run.json (and, only while a build runs, its staging folder).
+officer's lineage workbook, the history, each built run's archive and QA record, the commentary
+requests, the error reports, the log and last-run.json (and, only while a build runs, its staging folder).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ LOG = Path("logs") / "pipeline.log"
 ERROR_REPORTS = "error reports"
 ARCHIVE = "archive"
 QA_RECORD = "qa record"
+COMMENTARY_REQUESTS = "commentary requests"
+NAME_IN_FILE = 40  # characters of a lead's name in a request's file name, so that its path stays short
 
 
 def _stamp(when: datetime) -> str:
@@ -75,6 +77,13 @@ class Locations:
         """great-expectations' Data Docs for a run: qa record/<quarter>/<date time>/."""
         return unused_folder(self.outputs / QA_RECORD / (file_label(quarter) + (" (DEMO)" if self.demo else ""))
                              / _stamp(when))
+
+    def commentary_request(self, quarter: pd.Period, lead: str) -> Path:
+        """'commentary requests/Q2 2025-26/Commentary request Q2 2025-26 - Rebecca Wall.xlsx' (a demo
+        says so in its name)."""
+        name = lead[:NAME_IN_FILE].rstrip(" .")  # Windows drops a name's trailing dots and spaces
+        return (self.outputs / COMMENTARY_REQUESTS / file_label(quarter)
+                / f"Commentary request {file_label(quarter)} - {name}{' (DEMO)' if self.demo else ''}.xlsx")
 
     def error_report(self, when: datetime) -> Path:
         """A new report per run, never overwriting an earlier one."""

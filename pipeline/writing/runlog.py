@@ -25,8 +25,8 @@ class RunRecord:
     inputs: str
     outputs: str
     finished: str = ""
-    # running | built | built_with_warnings | checked | explained | usage | input_errors | config_error | busy |
-    # locked | disk_full | history_damaged | path_too_long | interrupted (a later run found it had died) | failed
+    # running | built | built_with_warnings | checked | explained | requested | usage | input_errors | config_error |
+    # busy | locked | disk_full | history_damaged | path_too_long | interrupted (a later run found it had died) | failed
     status: str = "running"
     exit_code: int | None = None
     quarter: str = ""
