@@ -34,7 +34,10 @@ HEADER_SEARCH_ROWS = 10
 # write the same bytes. First taken before the demo became a package (issue 13, main at 991fc53);
 # six files changed when the demo was given signals to chart (issue 14: the new level 3 course, the
 # referral form, the week of action, the return home interviews, Evolve's reviews and the commentary
-# that explains them); the Annex A, work plan and Early Help files are still those bytes.
+# that explains them); the Annex A, work plan and Early Help files are still those bytes. Three changed
+# when the demo was made to read like a real quarter (issue 15): SYP's Apps sheet says it covers the
+# months since apps were first recorded (January 2025), Evolve's feedback never repeats a quote in a
+# quarter, and the commentary on 2.4 explains why it is a special cause concern.
 FINGERPRINTS = {
     "Annex A 2025.xlsx": "ee612718a58e2deadfbc55ebbf459f89156ffe412b983a88a836cfb41c717e2c",
     "CEDG work plan action log Sep 2025.xlsx": "53430028a667c9eb7f3518ea62570835ca3c9a9f0a50d3441e4fe0b95aeeb35e",
@@ -42,10 +45,10 @@ FINGERPRINTS = {
     "CSC referrals extract.csv": "c08f4e03fc9f3c9915f2fe3c1cc45014d181d3bbaaf1a0b20a1826dd3b1b4201",
     "Early Help completed assessments Oct 2023 - Sep 2025.xlsx":
         "d70394cfa6d40bee2b55971ad767664031db12a5ab505024ba36ee5fbfda21e9",
-    "Evolve CE data Q2 2025-26.xlsx": "e7c9f603b19e3d6e12b97c4fc850c33faeebfa82fdbc2aef8767fb247bcf6128",
+    "Evolve CE data Q2 2025-26.xlsx": "403c92d5c468985b2f365b259d4cfa43873689830c60902e13849f060659a7ee",
     "Partnership return \u2013 Q2 2025-26.xlsx": "2b36468075dac5093b2f4e247f856dae0bee4be8d62c67eb585e8c61a1d93d72",
-    "SYP child exploitation data Q2 2025-26.xlsx": "8db92eaecd8daf365e53b294d7209e06b145d765c505d3e33f22e85294a42e0a",
-    "Scorecard commentary Q2 2025-26.xlsx": "18465cefa7ad93a9d59a47fd4934b9449d97b44d0ff63bd000ee501502c93318",
+    "SYP child exploitation data Q2 2025-26.xlsx": "90806c5f1ce7c0b64b6fd6eb7049a51e5ea81d19abf44b2d52bcf318c983bbbb",
+    "Scorecard commentary Q2 2025-26.xlsx": "64a4408567e2f363c8a8fbf4007ded408e10ab235e54942e6d8859e1bfdaf788",
 }
 
 Cells = dict[str, list[tuple]]  # sheet name -> rows of cell values
@@ -228,6 +231,32 @@ def test_no_seed_person_is_named_anywhere(files) -> None:
     assert not found
 
 
+def test_no_feedback_quote_is_said_twice_in_a_quarter(files) -> None:
+    """Not even with other names in it: the words once the row's own names are taken out, as the
+    scorecard shows them."""
+    feedback = _frame(_sheet_with(files, "Feedback"), "Date received").dropna(subset=["What they said"])
+    names = ["Worker's name (for redaction only)", "Child's first name (for redaction only)",
+             "Family members' names (for redaction only)"]
+
+    def words(row: pd.Series) -> str:
+        said = row["What they said"]
+        for name in (n for column in names if isinstance(row[column], str) for n in row[column].split(", ")):
+            said = said.replace(name, "~")
+        return said
+
+    said = pd.DataFrame({"quarter": pd.to_datetime(feedback["Date received"]).dt.to_period("Q-MAR"),
+                         "words": feedback.apply(words, axis=1)})
+    assert said.groupby("quarter").size().min() >= 8  # most feedback still has words
+    assert not said.duplicated().any()
+
+
+def test_the_apps_sheet_covers_the_months_since_apps_were_first_recorded(files) -> None:
+    rows = _sheet_with(files, "Apps")
+    period = next(v for row in rows[:10] for v in row if isinstance(v, str) and v.startswith("Period covered"))
+    first = min(pd.to_datetime(_frame(rows, "Month")["Month"]))
+    assert period == f"Period covered: {first:%d/%m/%Y} to {PERIOD_END:%d/%m/%Y}" and first > PERIOD_START
+
+
 def test_a_feedback_quote_that_looks_like_a_formula_is_stored_as_text(runs) -> None:
     path = next(p for p in runs[0] if p.name.lower().startswith("evolve"))
     sheet = openpyxl.load_workbook(path)["Feedback"]
@@ -256,11 +285,11 @@ def test_referrals_csv_is_windows_1252_with_crlf_and_uk_dates(files) -> None:
     ("social_care.yaml", SocialCareData, "Neglect: 0.40", "Neglect: 0.30",
      "social_care.yaml line 18, at cp_categories: the shares add up to 0.9, not 1"),
     ("evolve.yaml", EvolveData, "{worker} helped me see", "{wroker} helped me see",
-     "evolve.yaml line 10, at quotes.Child or young person.excellent or good.2: unknown name {wroker}"),
+     "evolve.yaml line 12, at quotes.Child or young person.excellent or good.2: unknown name {wroker}"),
     ("workplan.yaml", Workplan, "date_achieved: 14/03/2025", "date_achieved: 2025-03-14",
      "workplan.yaml line 19, at actions.0.date_achieved: 2025-03-14 is not a date written dd/mm/yyyy"),
     ("commentary.yaml", Commentary, "quarter: Q1 2025/26", "quarter: Q1 2023/24",
-     "commentary.yaml line 76, at comments.10.quarter: the quarter must be one of Q3 2024/25,"),
+     "commentary.yaml line 82, at comments.10.quarter: the quarter must be one of Q3 2024/25,"),
     ("partnership.yaml", PartnershipData, "from: 2025-01,", "from: 2026-01,",
      "partnership.yaml line 19, at e_learning.CE e-learning level 3.1.from: 2026-01 is not a month of the demo's "
      "period, 2023-10 to 2025-09"),

@@ -256,9 +256,12 @@ def test_red_measures_without_commentary_stand_out(demo):
     assert reds
     for ref in reds:
         assert card[ref]["Commentary"]  # either the comment or the words "Commentary needed"
-    assert card["2.2"]["Commentary"] == "Commentary needed"
-    assert "Head of Evolve" in card["4.7"]["Commentary"]  # a Red measure with its lead's comment
-    assert "Early Help Service Manager" in card["1.3"]["Commentary"]
+    # As in a real quarter, each Red measure has commentary from its lead's service, signed with a role,
+    # but for one left without on purpose, so that "Commentary needed" is seen.
+    without = [ref for ref in reds if card[ref]["Commentary"] == "Commentary needed"]
+    assert without == ["2.2"]
+    assert card["4.7"]["Commentary"].endswith("\n(Head of Evolve)")
+    assert "Early Help Service Manager" in card["1.3"]["Commentary"]  # a team's own comment, unasked
 
 
 def test_trends_keep_their_word_with_an_arrow(demo):
@@ -267,6 +270,34 @@ def test_trends_keep_their_word_with_an_arrow(demo):
     assert words <= {"Better", "Worse", "Same", "Up", "Down"} and words
     assert card["4.11"]["Short trend"] == "▲ Better"
     assert card["2.4"]["Short trend"] == "▲ Worse"  # lower is better: the number rose
+
+
+def test_every_note_that_a_quarter_has_no_figure_is_true(demo):
+    """The notes say why a quarter has no figure; each is checked against the demo files read plainly
+    (4.6's once said its table did not cover a quarter for which 4.5 had figures from that table)."""
+    kpis = yaml.safe_load((ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8"))
+    table_of = {m["ref"]: m["from"][0]["table"] for m in kpis["measures"]}
+    sheet = demo.book["Scorecard"]
+    cells = {(r[0].value, q): r[2 + i] for r in sheet.iter_rows(min_row=2) if r[0].value and r[1].value
+             for i, q in enumerate(QUARTERS)}
+    notes = {key: cell.comment.text for key, cell in cells.items() if cell.comment}
+    uncovered = {key for key, note in notes.items() if "no return in the inputs covers this quarter" in note}
+    assert ("3.5", "Q3 2024/25") in uncovered
+    for ref, quarter in uncovered:  # no measure from the same table has a figure for that quarter
+        same_table = [r for r, t in table_of.items() if t == table_of[ref]]
+        assert all(cells[(r, quarter)].value in ("No data", "Not yet reported", "Incomplete") for r in same_table)
+    # The apps sheet says so too: SYP's apps return starts in January 2025, after Q3 2024/25.
+    apps = openpyxl.load_workbook(demo.inputs / "SYP child exploitation data Q2 2025-26.xlsx")["Apps"]
+    period = next(str(c.value) for row in apps.iter_rows(max_row=10) for c in row if "Period covered" in str(c.value))
+    assert period == "Period covered: 01/01/2025 to 30/09/2025"
+    assert "they cover Q4 2024/25 to Q2 2025/26" in notes[("3.5", "Q3 2024/25")]
+    # 4.6, CCE risk assessments rated Medium or High: none before Q1 2025/26, and some then.
+    risk = table(demo.inputs / "Evolve CE data Q2 2025-26.xlsx", "Risk assessments", "Child reference")
+    cce = risk[risk["Exploitation type"].eq("CCE") & risk["Risk level"].isin(["Medium", "High"])]
+    first = pd.to_datetime(cce["Assessment date"]).min()
+    assert datetime(2025, 4, 1) <= first <= datetime(2025, 6, 30)
+    for quarter in ("Q3 2024/25", "Q4 2024/25"):
+        assert notes[("4.6", quarter)] == "Not yet reported: nothing recorded for it before Q1 2025/26"
 
 
 def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
@@ -385,6 +416,10 @@ def test_supporting_information_has_appendix_3(demo):
     sheet = demo.book["Supporting information"]
     texts = [c.value for s, c in all_cells(demo.book) if s == "Supporting information"]
     assert any(str(t).startswith("A2. CCE intelligence reports") for t in texts)
+    # Numbered on from the catalogue's A1 to A4, as the README and qa_activity_map.yaml call them.
+    headings = [str(c.value) for c in sheet["A"] if c.font and c.font.b and re.match(r"^\w+\. ", str(c.value))]
+    assert [h.split(".")[0] for h in headings] == ["A1", "A2", "A3", "A4", "A5", "A6"]
+    assert headings[4] == "A5. Quality assurance" and headings[5].startswith("A6. Feedback from children")
     a2 = find(sheet, "A2. CCE intelligence reports and linked offences")
     assert [c.value for c in sheet[a2.row + 1]][:3] == ["Quarter", "Intelligence reports", "Linked offences"]
     q2 = [c.value for c in sheet[a2.row + 5]][:3]
@@ -393,6 +428,8 @@ def test_supporting_information_has_appendix_3(demo):
     for item in ("QATT", "MACE panel", "Professional challenge"):
         assert item in texts
     assert len(demo.data.feedback) and all(q in texts for q in demo.data.feedback["quote"])
+    quotes = demo.data.feedback["quote"].tolist()
+    assert len(quotes) >= 8 and len(set(quotes)) == len(quotes)  # no quote twice in the quarter
 
 
 def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):

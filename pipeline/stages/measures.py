@@ -23,7 +23,7 @@ from pipeline.config.contract import Contract
 from pipeline.frames import Figures, Problems
 from pipeline.quarters import FREQ, label, last_day, name_of
 from pipeline.rounding import half_away
-from pipeline.stages.coverage import FULL, NONE, PARTIAL, Coverage, cover
+from pipeline.stages.coverage import FULL, MONTH, NONE, PARTIAL, Coverage, cover
 from pipeline.stages.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR
 
 VALUE_COLUMNS = ["ref", "quarter", "value", "numerator", "denominator", "secondary", "rows", "status",
@@ -332,6 +332,15 @@ def _disagreements(measure: Measure, by_way: list[tuple[Way, pd.DataFrame, pd.Da
     return warnings
 
 
+def _not_covered(title: str, covered: pd.DataFrame, freq: str) -> str:
+    """Why a quarter (or month) outside the returns has no figure, with what they do cover:
+    'no return in the inputs covers this quarter for the Apps seen ...; they cover Q4 2024/25 to Q2 2025/26'."""
+    spans = covered.index[covered["status"].ne(NONE)]
+    said = (f"; they cover {name_of(spans.min())}" + (f" to {name_of(spans.max())}" if spans.max() != spans.min()
+                                                       else " only")) if len(spans) else ""
+    return f"no return in the inputs covers this {'month' if freq == MONTH else 'quarter'} for the {title}{said}"
+
+
 def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contract, present: dict[str, set[str]],
              files: dict[int, str], coverage: Coverage, limit: int,
              quarters: dict[tuple[str, str], pd.Series] | None = None, freq: str = FREQ) -> dict[str, Any]:
@@ -360,7 +369,7 @@ def _measure(measure: Measure, frames: dict[str, pd.DataFrame], contract: Contra
         by_way.append((way, out, used))
     values, lineage = _choose(by_way)
     if by_way:
-        gap = f"no {contract.tables[by_way[0][0].table].title} in the inputs covers this quarter"
+        gap = _not_covered(contract.tables[by_way[0][0].table].title, coverage.of(by_way[0][0].table, freq), freq)
     else:
         gap = gap_reasons[0] if gap_reasons else "no data"
     return {"values": values, "gap": gap, "warnings": _disagreements(measure, by_way, contract),

@@ -3,6 +3,7 @@ table with its chart, the quality-assurance activity map, and feedback from chil
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from xlsxwriter.chart import Chart
@@ -62,8 +63,9 @@ def write_supporting(book: Workbook, st: Styles, data: ScorecardData) -> None:
                    for c in chart.columns]
         row = _measure(book, sheet, st, data, row, ref, titles.get(ref, ref), chart.type, columns)
     breaks.append(row)
-    row = _quality_assurance(sheet, st, data, row)
-    row = _feedback(sheet, st, data, row)
+    qa_number, feedback_number = _numbers_after(list(data.charts))
+    row = _quality_assurance(sheet, st, data, row, qa_number)
+    row = _feedback(sheet, st, data, row, feedback_number)
     sheet.set_h_pagebreaks(breaks)
     sheet.print_area(0, 0, row, LAST)
     print_setup(sheet, data, repeat=False)
@@ -150,10 +152,18 @@ def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column
     return chart
 
 
-def _quality_assurance(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+def _numbers_after(refs: list[str]) -> tuple[str, str]:
+    """The two sections after the supporting measures numbered as the catalogue numbers those (A1 to
+    A4, so A5 and A6), whatever their count."""
+    found = re.fullmatch(r"(.*?)(\d+)", refs[-1]) if refs else None
+    prefix, last = (found.group(1), int(found.group(2))) if found else ("A", len(refs))
+    return f"{prefix}{last + 1}", f"{prefix}{last + 2}"
+
+
+def _quality_assurance(sheet: Worksheet, st: Styles, data: ScorecardData, row: int, number: str) -> int:
     """The quality-assurance activity map, as the officers keep it in qa_activity_map.yaml; the next free row."""
     qa = data.qa_map
-    sheet.write_string(row, 0, "5. Quality assurance", st.subtitle)
+    sheet.write_string(row, 0, f"{number}. Quality assurance", st.subtitle)
     row += 1
     paragraph(sheet, row, 0, LAST, qa.introduction, st.para, sum(WIDTHS))
     row += 2
@@ -172,9 +182,9 @@ def _quality_assurance(sheet: Worksheet, st: Styles, data: ScorecardData, row: i
     return row + 2
 
 
-def _feedback(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+def _feedback(sheet: Worksheet, st: Styles, data: ScorecardData, row: int, number: str) -> int:
     """Feedback from children and families (names already replaced by X, XX, Y); the last row."""
-    sheet.write_string(row, 0, f"6. Feedback from children and their families working with Evolve, "
+    sheet.write_string(row, 0, f"{number}. Feedback from children and their families working with Evolve, "
                                f"{label(data.reporting)}", st.subtitle)
     row += 1
     feedback = data.feedback

@@ -139,13 +139,24 @@ def evolve_audits(risk: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _quote(rng: np.random.Generator, who: str, rating: str, child: str, worker: str, family: object) -> str:
-    """A quote for the rating given, naming the row's own child, worker and (first) family member."""
-    quotes = DATA.quotes[who]
-    choices = quotes.excellent_or_good if rating in ("Excellent", "Good") else quotes.fair_or_poor
-    template = choices[int(rng.integers(len(choices)))]
-    first_family = family.split(", ")[0] if isinstance(family, str) else ""
-    return template.format(worker=worker, child=child, family=first_family)
+def _quotes(rng: np.random.Generator, frame: pd.DataFrame) -> list[str | None]:
+    """A quote for each piece of feedback, for the rating given, naming the row's own child, worker
+    and (first) family member; no quote twice in a quarter, as real feedback never repeats word for
+    word (a row past the quotes of its kind that quarter has none: a rating without words)."""
+    decks: dict[tuple[object, str, bool], list[str]] = {}
+    said: list[str | None] = []
+    quarters = frame["feedback_date"].dt.to_period("Q-MAR")
+    for quarter, row in zip(quarters, frame.itertuples(index=False)):
+        good = row.rating in ("Excellent", "Good")
+        key = (quarter, row.respondent, good)
+        if key not in decks:  # the quarter's quotes of this kind, in a random order
+            quotes = DATA.quotes[row.respondent]
+            choices = quotes.excellent_or_good if good else quotes.fair_or_poor
+            decks[key] = [choices[i] for i in rng.permutation(len(choices))]
+        family = row.family_names.split(", ")[0] if isinstance(row.family_names, str) else ""
+        deck = decks[key]
+        said.append(deck.pop().format(worker=row.worker_name, child=row.child_name, family=family) if deck else None)
+    return said
 
 
 def evolve_feedback() -> pd.DataFrame:
@@ -160,8 +171,7 @@ def evolve_feedback() -> pd.DataFrame:
     frame["worker_name"] = rng.choice(NAMES.workers, n)
     family = [", ".join(rng.choice(NAMES.family_members, int(rng.integers(1, 3)), replace=False)) for _ in range(n)]
     frame["family_names"] = np.where(frame["respondent"] == "Parent or carer", family, None)
-    frame["quote"] = [_quote(rng, *row) for row in frame[
-        ["respondent", "rating", "child_name", "worker_name", "family_names"]].itertuples(index=False)]
+    frame["quote"] = _quotes(rng, frame)
     frame.loc[rng.random(n) < 0.05, "quote"] = None  # a rating without words
     injected = frame.index[frame["feedback_date"] >= QUARTERS[6].start][2]  # early in Q1 2025/26
     formula_like = DATA.formula_like_quote.format(worker=frame.at[injected, "worker_name"])

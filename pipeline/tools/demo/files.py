@@ -18,6 +18,7 @@ from pipeline.config.loading import StrictModel
 from pipeline.paths import default_schemas
 from pipeline.tools.demo.annex_a import HEADINGS
 from pipeline.tools.demo.loading import load
+from pipeline.tools.demo.police import APPS_FROM
 from pipeline.tools.demo.shared import PERIOD_END, PERIOD_START
 from pipeline.tools.demo.tables import demo_tables
 
@@ -100,16 +101,17 @@ class _Workbook:
 
     def sheet(self, name: str, frame: pd.DataFrame, *, titles: tuple[str, ...] = (), total: str | None = None,
               date_format: str | int = DATE_FORMAT, formats: dict[str, str | int] | None = None,
-              period: str | None = None) -> None:
-        """Title rows (each followed by a blank row), the period the sheet covers as `period` says
-        ("one cell", "label and dates" or "two rows"), a bold header row, the data, and optionally a Total row."""
+              period: str | None = None, since: pd.Timestamp = PERIOD_START) -> None:
+        """Title rows (each followed by a blank row), the period the sheet covers (from `since`) as
+        `period` says ("one cell", "label and dates" or "two rows"), a bold header row, the data, and
+        optionally a Total row."""
         sheet = self.book.add_worksheet(name)
         row = 0
         for title in titles:
             sheet.write_string(row, 0, title, self.fmt(bold=True, font_size=12))
             row += 2
         if period is not None:
-            row = self.period(sheet, row, period)
+            row = self.period(sheet, row, period, since)
         header = self.fmt(bold=True, text_wrap=True, valign="top", bottom=1)
         column_formats = []
         for col, heading in enumerate(frame.columns):
@@ -126,9 +128,9 @@ class _Workbook:
                 sheet.write_number(row, col, int(pd.to_numeric(frame.iloc[:, col]).sum()), self.fmt(bold=True))
         sheet.freeze_panes(first_data_row, 0)
 
-    def period(self, sheet: Worksheet, row: int, layout: str) -> int:
+    def period(self, sheet: Worksheet, row: int, layout: str, since: pd.Timestamp) -> int:
         """The 'Period covered' line in one of the ways agencies write it; the next free row."""
-        start, end = PERIOD_START.to_pydatetime(), PERIOD_END.to_pydatetime()
+        start, end = since.to_pydatetime(), PERIOD_END.to_pydatetime()
         dates = self.fmt(num_format=DATE_FORMAT, bold=True)
         if layout == "one cell":
             sheet.write_string(row, 0, f"Period covered: {start:%d/%m/%Y} to {end:%d/%m/%Y}", self.fmt(italic=True))
@@ -174,6 +176,7 @@ def _write_police(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
     """SYP's extract: a title row and a blank row above every table, and a Total row under the disruption counts.
 
     Two headings use the contract's aliases ("Intel ref", "Crime number"), as SYP's system names them.
+    The apps sheet covers the months since SYP began recording apps, as its period line says.
     """
     path = folder / RETURNS.police.file
     aliases = {"police_intelligence": {"report_ref": "Intel ref"}, "police_crimes": {"crime_ref": "Crime number"}}
@@ -181,7 +184,7 @@ def _write_police(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
         for table in ("police_intelligence", "police_crimes", "police_disruption", "police_apps", "stovewood"):
             book.sheet(_sheet_name(table), _headed(tables[table], table, aliases.get(table)),
                        titles=(RETURNS.police_title_row,), total="Total" if table == "police_disruption" else None,
-                       formats=MONTH, period="one cell")
+                       formats=MONTH, period="one cell", since=APPS_FROM if table == "police_apps" else PERIOD_START)
     return path
 
 
