@@ -12,11 +12,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.vocabulary import RATED, Assurance, Rating, Variation
 
-# Each rating's strong colour: the Summary chart's series and, for the rated words and Incomplete,
-# the BRAG cells. In cells the other not-rated words share one grey, so they read alike.
+# The strong colour of each rated word and of Incomplete, in the BRAG cells. In cells the other
+# not-rated words share one grey, so they read alike.
 FILL = {Rating.BLUE: "#1F5FAD", Rating.GREEN: "#2E7D32", Rating.AMBER: "#FFC000", Rating.RED: "#C00000",
-        Rating.MONITOR: "#BFBFBF", Rating.INCOMPLETE: "#F4B183", Rating.NO_DATA: "#D9D9D9",
-        Rating.NOT_YET: "#EDEDED", Rating.LOW_NUMBERS: "#C9C9E6"}
+        Rating.INCOMPLETE: "#F4B183"}
 FONT = {Rating.BLUE: "#FFFFFF", Rating.GREEN: "#FFFFFF", Rating.AMBER: "#000000", Rating.RED: "#FFFFFF"}
 # The light shade of each quarter's cell on the Scorecard, in that quarter's rating.
 LIGHT = {Rating.BLUE: "#DDEBF7", Rating.GREEN: "#E2EFDA", Rating.AMBER: "#FFF2CC", Rating.RED: "#F8CBAD",
@@ -29,6 +28,21 @@ BLACK = "#000000"
 HEAD_FILL = "#DDE4EE"
 GRIDLINES = "#E0E0E0"  # charts' gridlines
 SERIES_COLOURS = ("#1F5FAD", "#ED7D31", "#2E7D32")  # the Supporting information's charts
+# Each rating's look on the Summary chart. The rated words are solid in their BRAG colours, Monitor
+# (shown, not rated) is left white, and each other not-rated word has a pattern of its own
+# (Incomplete's and Low numbers' on their cell colours), so that Monitor, No data and Not yet
+# reported differ from each other and from the BRAG colours in greyscale print as well as on
+# screen. Dark edges keep the light parts apart.
+RATING_CHART: dict[Rating, dict[str, object]] = {
+    **{word: {"fill": {"color": FILL[word]}} for word in RATED},
+    Rating.MONITOR: {"fill": {"color": WHITE}},
+    Rating.INCOMPLETE: {"pattern": {"pattern": "wide_downward_diagonal", "fg_color": "#843C0C",
+                                    "bg_color": FILL[Rating.INCOMPLETE]}},
+    Rating.NO_DATA: {"pattern": {"pattern": "dashed_horizontal", "fg_color": BLACK, "bg_color": WHITE}},
+    Rating.NOT_YET: {"pattern": {"pattern": "dashed_vertical", "fg_color": BLACK, "bg_color": WHITE}},
+    Rating.LOW_NUMBERS: {"pattern": {"pattern": "dotted_grid", "fg_color": "#3F3F8F", "bg_color": "#C9C9E6"}},
+}
+RATING_CHART_EDGE = "#404040"
 
 # Making Data Count's colours: a flagged point's marker on the Charts sheet, by its variation
 # (any other point is grey), and light shades of them for the Scorecard's variation and assurance

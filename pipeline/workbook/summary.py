@@ -14,7 +14,7 @@ from pipeline.stages.commentary import asked
 from pipeline.stages.quality import failed_count
 from pipeline.vocabulary import RATED, Assurance, Rating, Variation
 from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
-from pipeline.workbook.styles import FILL, GRIDLINES, WHITE, Styles, brag_rules, spc_rules
+from pipeline.workbook.styles import GRIDLINES, RATING_CHART, RATING_CHART_EDGE, Styles, brag_rules, spc_rules
 from pipeline.workbook.words import APPENDIX, COMMENTARY_NEEDED
 
 if TYPE_CHECKING:
@@ -131,17 +131,20 @@ def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, r
 
 
 def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int) -> Chart:
-    """Measures by rating and objective, stacked, each rating in its own colour."""
+    """Measures by rating and objective, stacked, each rating in a look of its own that survives
+    greyscale print; no data labels (the table above gives every count)."""
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for i, rating in enumerate(Rating):
         chart.add_series({
             "name": ["Summary", head, 2 + i],
             "categories": ["Summary", first, 0, last, 0],
             "values": ["Summary", first, 2 + i, last, 2 + i],
-            "fill": {"color": FILL[rating]}, "border": {"color": WHITE}, "gap": 60,
+            **RATING_CHART[rating], "border": {"color": RATING_CHART_EDGE, "width": 0.5}, "gap": 60,
         })
     chart.set_title({"name": f"Measures by rating and objective, {label(data.reporting)}", "name_font": {"size": 11}})
-    chart.set_y_axis({"name": "Measures", "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}}})
+    chart.set_x_axis({"name": "Objective"})
+    chart.set_y_axis({"name": "Number of measures",
+                      "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}}})
     chart.set_legend({"position": "right"})
     chart.set_size({"width": 1000, "height": 280})
     return chart

@@ -22,7 +22,7 @@ from pipeline.workbook.layout import (
     set_widths,
     text,
 )
-from pipeline.workbook.styles import GRIDLINES, SERIES_COLOURS, Styles
+from pipeline.workbook.styles import GRIDLINES, SERIES_COLOURS, SPC_LINES, Styles
 from pipeline.workbook.words import APPENDIX
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ class Column(NamedTuple):
 SHEET = "Supporting information"
 WIDTHS = (24, 16, 16, 16, 2, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7, 10.7)
 LAST = len(WIDTHS) - 1
+TARGET_COL = LAST + 1  # a hidden column outside the print area: the target beside each quarter, for its line
 TEXT_WIDTH = sum(WIDTHS[1:])  # a description merged from column B to the end
 TABLES_PER_PAGE = 2
 TABLE_ROWS = 13  # the rows a table's chart covers, at least
@@ -96,7 +97,7 @@ def _measure(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, 
             row += 1
             reason = record["reason"] if record["reason"].lower() not in ("", "no data") else ""
             put_text(sheet, row, 0, f"{record['quarter']}: no data" + (f" ({reason})." if reason else "."), st.italic)
-    chart = _chart(book, ref, title, kind, columns, header, first, last)
+    chart = _chart(book, sheet, ref, title, kind, columns, header, first, last, _target(data, ref))
     sheet.insert_chart(top + 1, 5, chart, {"x_offset": 6, "y_offset": 2, "object_position": 2})
     return max(row, top + TABLE_ROWS) + 2
 
@@ -118,24 +119,38 @@ def _rows(data: ScorecardData, ref: str) -> list[dict[str, object]]:
     return out
 
 
+def _target(data: ScorecardData, ref: str) -> float | None:
+    """The measure's target (the catalogue's, carried on each of its figures), if it has one."""
+    if data.figures.empty:
+        return None
+    targets = data.figures.loc[data.figures["ref"].eq(ref), "target"].dropna()
+    return float(targets.iloc[0]) if len(targets) else None
+
+
 def _short_title(title: str) -> str:
     """A chart title from the catalogue's wording: 'Missing children: number of ...' -> 'Missing children'."""
     return title if len(title) <= 60 else title.split(":")[0].split("(")[0].strip()
 
 
-def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column], header_row: int, first: int,
-           last: int) -> Chart:
-    """The measure's native chart, drawn from its own small table (blank cells are gaps, not zeros)."""
+def _chart(book: Workbook, sheet: Worksheet, ref: str, title: str, kind: str, columns: list[Column], header_row: int,
+           first: int, last: int, target: float | None) -> Chart:
+    """The measure's native chart, drawn from its own small table (blank cells are gaps, not zeros),
+    with axis titles and, where the measure has a target, its target line."""
     chart = book.add_chart({"type": kind})
     plotted = [(i, column) for i, column in enumerate(columns) if column.plot]
     percent = any(column.unit == "percent" for _, column in plotted)
+    labelled = _labelled(kind, len(plotted), target is not None)
     for n, (i, column) in enumerate(plotted):
         series = {
             "name": [SHEET, header_row, 1 + i],
             "categories": [SHEET, first, 0, last, 0],
             "values": [SHEET, first, 1 + i, last, 1 + i],
-            "data_labels": {"value": True, "num_format": '0.0"%"' if column.unit == "percent" else "#,##0"},
         }
+        if labelled:
+            series["data_labels"] = {
+                "value": True, "num_format": '0.0"%"' if column.unit == "percent" else "#,##0", "font": {"size": 8},
+                **({"position": "outside_end"} if kind == "column" else
+                   {"position": "right", "custom": [{"delete": True}] * (last - first) + [None]})}
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
         if kind == "line":
             series |= {"line": {"color": colour, "width": 2.25},
@@ -143,9 +158,14 @@ def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column
         else:
             series |= {"fill": {"color": colour}, "gap": 80}
         chart.add_series(series)
+    if target is not None:
+        _target_line(book, sheet, chart, kind, target, "%" if percent else "", first, last)
     chart.set_title({"name": f"{ref}: {_short_title(title)}", "name_font": {"size": 10}})
-    chart.set_legend({"position": "bottom"} if len(plotted) > 1 else {"none": True})
-    chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}},
+    chart.set_legend({"position": "bottom"} if len(plotted) > 1 or target is not None else {"none": True})
+    chart.set_x_axis({"name": "Quarter", "name_font": {"size": 9}})
+    only = plotted[0][1].heading if len(plotted) == 1 else ("Share" if percent else "Number")
+    chart.set_y_axis({"name": only + (" (%)" if percent else ""), "name_font": {"size": 9}, "min": 0,
+                      "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}},
                       "num_format": '0"%"' if percent else "#,##0"})
     chart.show_blanks_as("gap")
     chart.set_size({"width": 540, "height": 230})
@@ -158,6 +178,30 @@ def _numbers_after(refs: list[str]) -> tuple[str, str]:
     found = re.fullmatch(r"(.*?)(\d+)", refs[-1]) if refs else None
     prefix, last = (found.group(1), int(found.group(2))) if found else ("A", len(refs))
     return f"{prefix}{last + 1}", f"{prefix}{last + 2}"
+
+
+def _labelled(kind: str, series: int, target: bool) -> bool:
+    """Whether values are written on the chart: only where nothing can cross them. Over each column
+    (two series at most, so that a label is no wider than its column; none with a target line, which
+    could run through them), or the last point alone of a chart's only line, to its right, where
+    no line goes. Otherwise the table beside the chart gives the values."""
+    return series <= 2 and not target if kind == "column" else series == 1
+
+
+def _target_line(book: Workbook, sheet: Worksheet, chart: Chart, kind: str, target: float, unit: str, first: int,
+                 last: int) -> None:
+    """The target as a dashed red line across the quarters, named with its figure in the legend. A
+    chart's series must be cells: the target is written beside each quarter in a hidden column."""
+    for row in range(first, last + 1):
+        sheet.write_number(row, TARGET_COL, target)
+    sheet.set_column(TARGET_COL, TARGET_COL, None, None, {"hidden": True})
+    line = chart if kind == "line" else book.add_chart({"type": "line"})
+    line.add_series({"name": f"Target {target:g}{unit}", "categories": [SHEET, first, 0, last, 0],
+                     "values": [SHEET, first, TARGET_COL, last, TARGET_COL], "line": SPC_LINES["target"],
+                     "marker": {"type": "none"}})
+    if line is not chart:
+        chart.combine(line)
+    chart.show_hidden_data()
 
 
 def _quality_assurance(sheet: Worksheet, st: Styles, data: ScorecardData, row: int, number: str) -> int:
