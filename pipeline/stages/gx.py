@@ -2,9 +2,10 @@
 each found wrong, and the Data Docs, out.
 
 Everything else in the pipeline speaks of expectations as plain data (`Expectation`), so a
-change of great-expectations' API is a change to this module alone. It runs in an ephemeral
-context (nothing is written under the working folder), offline and quietly; the Data Docs are
-written to a temporary folder and handed back as files, for the run to keep with its outputs.
+change of great-expectations' API is a change to this module alone (and to pipeline.stages.gx_docs,
+which lays out its pages). It runs in an ephemeral context (nothing is written under the working
+folder), offline and quietly; the Data Docs are written to a temporary folder and handed back as
+files, for the run to keep with its outputs.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ DOCS_SITE = "qa_record"
 # keep every page within paths.LONGEST_BELOW_OUTPUTS of the outputs folder (the suite's own name
 # from expectations.yaml is shown as its notes).
 DOCS_SUITE, DOCS_SOURCE, DOCS_ASSET = "qa", "ce", "figures"
+DOCS_VIEWS = "pipeline.stages.gx_docs"  # the page views great-expectations loads by name
+# great-expectations copies its fonts, logos and styles (4 MB) beside the pages; the offline pages
+# use none of them (their styles are written into each page), so the record keeps only the pages.
+DOCS_ASSETS = "static/"
 
 Test = Literal["in_set", "between", "not_more_than"]
 
@@ -83,14 +88,18 @@ def import_great_expectations() -> None:
 
 
 def _docs_sites(docs_dir: Path | None) -> dict[str, dict[str, Any]]:
-    """A local folder of HTML (no temporary site, nothing under the working directory)."""
+    """A local folder of HTML (no temporary site, nothing under the working directory), laid out by
+    pipeline.stages.gx_docs so that every page opens complete offline, in plain words."""
     if docs_dir is None:
         return {}
+    page = {"module_name": DOCS_VIEWS, "class_name": "OfflinePageView"}
     return {DOCS_SITE: {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                               "view": {"module_name": DOCS_VIEWS, "class_name": "OfflineIndexPageView"}},
+        "site_section_builders": {"expectations": {"view": page}, "validations": {"view": page}},
     }}
 
 
@@ -174,6 +183,6 @@ def validate(frame: pd.DataFrame, specs: list[Expectation], notes: str, run_name
     with tempfile.TemporaryDirectory(prefix="ce-qa-") as folder, _quiet():
         site = Path(folder) if docs else None
         wrong = _wrong(_checkpoint(frame, specs, notes, run_name, site))
-        pages = {path.relative_to(site).as_posix(): path.read_bytes()
-                 for path in sorted(site.rglob("*")) if path.is_file()} if site else {}
+        pages = {path.relative_to(site).as_posix(): path.read_bytes() for path in sorted(site.rglob("*"))
+                 if path.is_file() and not path.relative_to(site).as_posix().startswith(DOCS_ASSETS)} if site else {}
     return wrong, pages
