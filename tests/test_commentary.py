@@ -25,7 +25,7 @@ from pipeline.tools.commentary import write_requests
 from pipeline.workbook.book import write_workbook
 from pipeline.writing.history_file import load_stored
 from pipeline.writing.locations import Locations
-from tests.conftest import ROOT, copy_demo_inputs
+from tests.conftest import ROOT, copy_demo_inputs, open_in_excel
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Sparkline Group extension:UserWarning"),
               pytest.mark.usefixtures("great_expectations")]  # builds scorecards in this process
@@ -218,3 +218,16 @@ def test_a_request_sent_back_untouched_is_no_comment_yet_not_a_warning(returned,
     assert mine["severity"].tolist() == ["info"] and mine["check"].tolist() == ["not_written_yet"]
     assert "left out: their 'Commentary' is blank" in mine["message"].iloc[0]
     assert checked.checked.frames["commentary"].empty
+
+
+def test_a_request_open_in_excel_is_left_alone_and_the_new_one_saved_beside_it(demo, tmp_path, monkeypatch):
+    _, data = demo
+    where = Locations(tmp_path)
+    held = where.commentary_request(data.reporting, "Steve Chapman")
+    held.parent.mkdir(parents=True)
+    held.write_bytes(b"the lead's copy, open in Excel")
+    open_in_excel(monkeypatch, held)
+    written = {r.lead: r for r in write_requests(data, where)}
+    assert written["Steve Chapman"].locked and held.read_bytes() == b"the lead's copy, open in Excel"
+    assert written["Steve Chapman"].path.name == f"Commentary request {FILE_QUARTER} - Steve Chapman (new copy 1).xlsx"
+    assert not written["Catherine Hall"].locked and written["Catherine Hall"].path.is_file()
