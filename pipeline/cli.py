@@ -397,10 +397,11 @@ def _report_built(outcome: Outcome, inputs: CheckedInputs, console: Console, rec
     data = outcome.data
     record.quarter, record.workbook = label(data.reporting), str(outcome.workbook)
     record.archive, record.qa_record = str(outcome.archive or ""), str(outcome.qa_record or "")
-    record.published, record.lineage = str(outcome.published or ""), str(outcome.lineage or "")
+    record.published, record.officer_checks = str(outcome.published or ""), str(outcome.officer_checks or "")
     console.say(f"Checks on the figures: {failed_count(data.expectations)} of {len(data.expectations)} "
-                f"need a look (see the Data quality sheet). QA record: {outcome.qa_record}")
-    console.say(f"The rows behind each figure: {outcome.lineage}")
+                f"need a look (see Data quality in the officer's checks). QA record: {outcome.qa_record}")
+    console.say(f"Officer's checks, not for circulation (data quality, sources, the rows behind each figure, the "
+                f"charts' numbers): {outcome.officer_checks}")
     if outcome.published:
         console.say(f"Publishable copy: {outcome.published}")
     summary = _summary(inputs)
@@ -412,5 +413,6 @@ def _report_built(outcome: Outcome, inputs: CheckedInputs, console: Console, rec
         return EXIT_LOCKED
     warned = inputs.counts["warning"] or inputs.counts["error"]
     record.status = "built_with_warnings" if warned else "built"
-    console.result(f"Scorecard for {record.quarter}: {outcome.workbook} ({summary}; {console.seconds:.1f} s).")
+    console.result(f"Scorecard for {record.quarter}, to circulate: {outcome.workbook} ({summary}; "
+                   f"{console.seconds:.1f} s).")
     return EXIT_WARNINGS if warned else EXIT_OK

@@ -70,7 +70,7 @@ def publishable_data(data: ScorecardData, config: Config) -> ScorecardData:
 def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetime, today: date,
             quarter: pd.Period | None = None, demo: bool = False, publish: bool = False,
             checker: Checker | None = None) -> Computed:
-    """Everything the workbook, its publishable copy, the lineage workbook, the history and the QA
+    """Everything the pack, its publishable copy, the officer's checks, the history and the QA
     record will show. `checker` runs the checks on the figures (a worker started with the run)."""
     clock = inputs.clock
     figures = compute_figures(inputs, config, stored, quarter, today)

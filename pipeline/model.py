@@ -117,7 +117,7 @@ class Outcome:
     archive: Path | None = None
     qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
     published: Path | None = None  # the publishable copy, with --publish
-    lineage: Path | None = None  # the officer's workbook of the rows behind each figure
+    officer_checks: Path | None = None  # the officer's record beside the pack: data quality, sources, lineage, SPC data
 
     @property
     def locked(self) -> bool:

@@ -1,6 +1,6 @@
 """Laying text out on a sheet: cells written by type, rows tall enough for their wrapped text,
-paragraphs across merged columns, and A4 print setup. Shared by the circulated workbook, the
-error report, the lineage workbook and the blank return templates (pipeline.tools.templates).
+paragraphs across merged columns, and A4 print setup. Shared by the pack, the officer's checks,
+the error report and the blank return templates (pipeline.tools.templates).
 
 Every string that came from an input is written with `put_text`, as a string cell: with the
 workbook opened with strings_to_formulas/urls/numbers off, text beginning with '=' never becomes

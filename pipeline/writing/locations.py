@@ -1,7 +1,7 @@
 """Where every output of a run goes, in one place: the catalogue of the outputs folder.
 
-The officer finds, under outputs/: the circulated workbook and its publishable copy, the
-officer's lineage workbook, the history, each built run's archive and QA record, the error
+The officer finds, under outputs/: the circulated workbook (the pack) and its publishable copy, the
+officer's checks workbook beside it, the history, each built run's archive and QA record, the error
 reports, the log and last-run.json (and, only while a build runs, its staging folder).
 """
 
@@ -63,9 +63,9 @@ class Locations:
         return workbook.with_name(f"{workbook.stem} (PUBLISHABLE){workbook.suffix}")
 
     @staticmethod
-    def lineage(workbook: Path) -> Path:
-        """'CE scorecard Q2 2025-26 (lineage).xlsx': the officer's record of the rows behind it."""
-        return workbook.with_name(f"{workbook.stem} (lineage){workbook.suffix}")
+    def officer_checks(workbook: Path) -> Path:
+        """'CE scorecard Q2 2025-26 (officer checks).xlsx': the officer's record beside the pack, not circulated."""
+        return workbook.with_name(f"{workbook.stem} (officer checks){workbook.suffix}")
 
     def archive(self, quarter: pd.Period, when: datetime) -> Path:
         """A built run's inputs, schemas and history: archive/<quarter>/<date time>/."""
