@@ -45,7 +45,9 @@ def lineage_lines(figures: pd.DataFrame, lineage: pd.DataFrame, catalogue: Catal
              for r in shown.itertuples(index=False)]
     heads = pd.DataFrame({"ref": shown["ref"], "quarter": shown["quarter"], "figure": texts,
                           "title": [catalogue.measure(r).title for r in shown["ref"]]})
-    lines = heads.merge(lineage, on=["ref", "quarter"], how="left")
+    # A run whose own rows are none (every figure from history, or every count 0) has a lineage frame
+    # whose quarters are not periods: made periods, they join.
+    lines = heads.merge(lineage.astype({"quarter": heads["quarter"].dtype}), on=["ref", "quarter"], how="left")
     lines["file"] = lines["file"].fillna("(no rows: nothing was counted)")
     lines = lines.fillna({"sheet": "", "part": "", "rows": "", "row_count": 0})
     lines = lines.assign(_order=lines["ref"].map(order), label=lines["quarter"].map(label))
