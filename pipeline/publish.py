@@ -37,8 +37,8 @@ def _write_pages(folder: Path, pages: dict[str, bytes]) -> None:
 def publish(computed: Computed, inputs: CheckedInputs, paths: Paths, config: Config, when: datetime,
             demo: bool = False) -> Outcome:
     """Write the run's outputs; where each was placed (a workbook open in Excel gets another name)."""
-    where = Locations(paths.outputs, demo)
     reporting = computed.data.reporting
+    where = Locations(paths.outputs, demo, computed.data.draft)
     workbook = where.workbook(config.settings.workbook_name, reporting)
     checks = where.officer_checks(workbook)
     qa_folder = where.qa_record(reporting, when)

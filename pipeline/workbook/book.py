@@ -38,7 +38,7 @@ from pipeline.workbook.chart_data import write_chart_data
 from pipeline.workbook.charts import write_charts
 from pipeline.workbook.data_quality import write_data_quality
 from pipeline.workbook.definitions import write_definitions
-from pipeline.workbook.layout import marking
+from pipeline.workbook.layout import DRAFT, marking
 from pipeline.workbook.lineage import write_lineage
 from pipeline.workbook.scorecard import write_scorecard
 from pipeline.workbook.sources import write_sources
@@ -60,16 +60,17 @@ DEMO_NOTE = "DEMONSTRATION DATA: fictional, not for circulation"
 
 
 def _properties(book: xlsxwriter.Workbook, data: ScorecardData, title: str, comments: str) -> None:
-    """The document's properties, which say DEMO as its pages do."""
+    """The document's properties, which say DEMO and DRAFT as its pages do."""
     quarter, mark = label(data.reporting), marking(data)
+    draft = f"{DRAFT}: " if data.draft else ""
     book.set_properties({
-        "title": title,
+        "title": title + (f" ({DRAFT})" if data.draft else ""),
         "subject": quarter,
         "author": data.settings.author,
         "company": data.settings.partnership,
         "category": mark,
-        "keywords": f"{mark}, scorecard, {quarter}",
-        "comments": DEMO_NOTE if data.demo else comments,
+        "keywords": f"{mark}, scorecard, {quarter}" + (f", {DRAFT}" if data.draft else ""),
+        "comments": draft + (DEMO_NOTE if data.demo else comments),
         "created": data.produced,
     })
 

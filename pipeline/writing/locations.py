@@ -34,6 +34,7 @@ class Locations:
 
     outputs: Path
     demo: bool = False  # a demo run keeps its own history and says DEMO in its names
+    draft: bool = False  # a draft (--draft) says DRAFT in its workbooks' names
 
     @property
     def history(self) -> Path:
@@ -53,9 +54,10 @@ class Locations:
 
     def workbook(self, name_pattern: str, quarter: pd.Period) -> Path:
         """The circulated workbook, named for its quarter (settings.yaml's workbook_name); a demo
-        says so, so that it is never mistaken for the real one."""
+        and a draft say so, so that neither is ever mistaken for the real one."""
         name = name_pattern.format(quarter=file_label(quarter))
-        return self.outputs / (name[: -len(".xlsx")] + " (DEMO).xlsx" if self.demo else name)
+        stem, suffix = name[: -len(".xlsx")], name[-len(".xlsx"):]
+        return self.outputs / f"{stem}{' (DEMO)' if self.demo else ''}{' (DRAFT)' if self.draft else ''}{suffix}"
 
     @staticmethod
     def publishable(workbook: Path) -> Path:
