@@ -34,7 +34,8 @@ LOGGED_PROBLEMS = 1000  # problems written to the log one by one; the error repo
 EXIT_CODES_HELP = """exit codes:
   0  done, no problems
   1  unexpected error (a bug: please report it with the text shown)
-  2  the command line was wrong
+  2  the command line was wrong, or the quarter asked for cannot be built (it has not ended,
+     is after today, or no input or history has data for it)
   3  done, with warnings (see the summary and the error report)
   4  the inputs have errors: nothing was built (see the error report)
   5  a configuration file in schemas/ is wrong
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use the bundled demo inputs (also written to outputs/demo-inputs/)")
     parser.add_argument("--quarter", metavar='"Q3 2024/25"',
                         help="the quarter to report (default: the latest complete quarter that has data)")
+    parser.add_argument("--draft", action="store_true",
+                        help="build a quarter that has not ended yet, every page marked DRAFT")
     parser.add_argument("--inputs", type=Path, help="folder of input files (default: inputs/)")
     parser.add_argument("--outputs", type=Path, help="folder for the scorecard and reports (default: outputs/)")
     parser.add_argument("--home", type=Path, help="the project folder (default: found from the working folder)")
@@ -181,7 +184,7 @@ def _guarded(args: argparse.Namespace, paths: Paths, console: Console, record: R
              started: datetime) -> int:
     """The run under the lock, with every known kind of failure turned into one line and its code."""
     from pipeline.config.loading import ConfigError
-    from pipeline.model import NothingToReport
+    from pipeline.model import NothingToReport, QuarterRefused
     from pipeline.paths import path_too_long
     from pipeline.writing.faults import describe
     from pipeline.writing.runlog import start_run
@@ -190,6 +193,7 @@ def _guarded(args: argparse.Namespace, paths: Paths, console: Console, record: R
     known = {ConfigError: ("config_error", EXIT_CONFIG, "Configuration problem, nothing was built:\n{}"),
              RunInProgress: ("busy", EXIT_LOCKED, "Not run: {}. Wait for it to finish and run again."),
              NothingToReport: ("input_errors", EXIT_INPUT_ERRORS, "Nothing was built: {}"),
+             QuarterRefused: ("usage", EXIT_USAGE, "Nothing was built. {}"),
              OutputLocked: ("locked", EXIT_LOCKED, "Nothing was changed: {} is open in another program or cannot be "
                                                    "written. Close it and run again.")}
     try:
@@ -270,14 +274,16 @@ def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRe
          started: datetime) -> int:
     """The run, top to bottom: load the configuration, check the inputs, compute, publish, report."""
     from pipeline.check import check_inputs
-    from pipeline.compute import compute
+    from pipeline.compute import check_quarter, compute
     from pipeline.config.settings import load_config
     from pipeline.publish import publish
 
+    today = args.today or started.date()
+    if args.command == "run" and args.quarter is not None:
+        check_quarter(args.quarter, today, args.draft)  # before anything is read
     config = load_config(paths)
     if args.demo:
         paths = _demo_inputs(paths, console)
-    today = args.today or started.date()
     inputs = check_inputs(paths.inputs, config.contract, today, _progress(paths, console),
                           allowed={"commentary": {"ref": config.catalogue.refs}}, limits=config.settings.input_limits)
     console.end_progress()
@@ -287,7 +293,7 @@ def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRe
         _report_inputs(args, paths, inputs, console, record, log, started)
         return _report_unbuilt(args.command, inputs, console, record)
     computed = compute(inputs, config, _stored_history(paths, args.demo), started, today, args.quarter, args.demo,
-                       args.publish, args.checker)
+                       args.publish, args.checker, args.draft)
     if args.command == "commentary":
         return _commentary(computed.data, paths, inputs, console, record, args.demo)
     outcome = publish(computed, inputs, paths, config, started, args.demo)
@@ -426,21 +432,24 @@ def _report_built(outcome: Outcome, inputs: CheckedInputs, console: Console, rec
 
     data = outcome.data
     record.quarter, record.workbook = label(data.reporting), str(outcome.workbook)
+    built = f"Draft scorecard for {record.quarter}" if data.draft else f"Scorecard for {record.quarter}"
     record.archive, record.qa_record = str(outcome.archive or ""), str(outcome.qa_record or "")
-    record.published, record.lineage = str(outcome.published or ""), str(outcome.lineage or "")
+    record.published, record.officer_checks = str(outcome.published or ""), str(outcome.officer_checks or "")
     console.say(f"Checks on the figures: {failed_count(data.expectations)} of {len(data.expectations)} "
-                f"need a look (see the Data quality sheet). QA record: {outcome.qa_record}")
-    console.say(f"The rows behind each figure: {outcome.lineage}")
+                f"need a look (see Data quality in the officer's checks). QA record: {outcome.qa_record}")
+    console.say(f"Officer's checks, not for circulation (data quality, sources, the rows behind each figure, the "
+                f"charts' numbers): {outcome.officer_checks}")
     if outcome.published:
         console.say(f"Publishable copy: {outcome.published}")
     summary = _summary(inputs)
     if outcome.locked:
         record.status = "locked"
         record.message = "a workbook was open in Excel; the new one was saved under another name"
-        console.result(f"Scorecard for {record.quarter} built, but the usual file is open in Excel, so it was saved as "
+        console.result(f"{built} built, but the usual file is open in Excel, so it was saved as "
                        f"{' and '.join(str(p) for p in outcome.moved)}. {summary}.")
         return EXIT_LOCKED
     warned = inputs.counts["warning"] or inputs.counts["error"]
     record.status = "built_with_warnings" if warned else "built"
-    console.result(f"Scorecard for {record.quarter}: {outcome.workbook} ({summary}; {console.seconds:.1f} s).")
+    ready = built if data.draft else f"{built}, to circulate"
+    console.result(f"{ready}: {outcome.workbook} ({summary}; {console.seconds:.1f} s).")
     return EXIT_WARNINGS if warned else EXIT_OK

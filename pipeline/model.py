@@ -44,6 +44,10 @@ class NothingToReport(Exception):
     """No quarter can be reported (no complete quarter has any data); the message says why."""
 
 
+class QuarterRefused(Exception):
+    """The quarter asked for cannot be built (it has not ended, is after today, or has no data); the message says why."""
+
+
 @dataclass
 class Stored:
     """What history.sqlite holds: every figure stored, and the rows behind each."""
@@ -90,6 +94,7 @@ class ScorecardData:
     expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
     qa_record: Path | None = None  # the Data Docs, relative to the outputs folder
     publish: bool = False  # the publishable copy: small numbers suppressed, no free text
+    draft: bool = False  # --draft: every page, the properties and the names say DRAFT
     charts: dict[str, Chart] = field(default_factory=dict)  # Ref -> its table and chart on the Supporting information
     spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # every measure's monthly chart (frames.SpcPoints)
     spc_settings: Spc = field(default_factory=Spc)  # the catalogue's, for every measure (the Definitions explain them)
@@ -117,7 +122,7 @@ class Outcome:
     archive: Path | None = None
     qa_record: Path | None = None  # great-expectations' Data Docs (index.html) for this run
     published: Path | None = None  # the publishable copy, with --publish
-    lineage: Path | None = None  # the officer's workbook of the rows behind each figure
+    officer_checks: Path | None = None  # the officer's record beside the pack: data quality, sources, lineage, SPC data
 
     @property
     def locked(self) -> bool:
@@ -132,3 +137,4 @@ class Figures:
     merged: Merged  # figures and the rows behind them, history included
     reporting: pd.Period
     problems: pd.DataFrame  # quarters on the scorecard that returns cover only in part, or not at all
+    with_data: list[pd.Period] = field(default_factory=list)  # quarters an input or the history has data for

@@ -63,3 +63,14 @@ def latest_complete(quarters: list[pd.Period], today: date) -> pd.Period | None:
     """The latest quarter that has ended by `today` among those that have data."""
     ended = [q for q in quarters if last_day(q).date() < today]
     return max(ended) if ended else None
+
+
+def spans(quarters: list[pd.Period]) -> str:
+    """Quarters as a reader lists them: runs of consecutive quarters as 'Q2 2023/24 to Q2 2025/26'."""
+    runs: list[list[pd.Period]] = []
+    for quarter in sorted(set(quarters)):
+        if runs and quarter == runs[-1][-1] + 1:
+            runs[-1].append(quarter)
+        else:
+            runs.append([quarter])
+    return ", ".join(label(run[0]) if len(run) == 1 else f"{label(run[0])} to {label(run[-1])}" for run in runs)

@@ -129,9 +129,9 @@ def messages(result: CheckedInputs, severity: str | None = None) -> list[str]:
     return found["message"].tolist()
 
 
-def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
-    """Make `target` behave as a workbook open in Excel: Windows refuses to move or replace it
-    (and the pipeline's retries, for a file held only for a moment, are not waited for)."""
+def open_in_excel(monkeypatch: pytest.MonkeyPatch, *targets: Path) -> None:
+    """Make each of `targets` behave as a workbook open in Excel: Windows refuses to move or replace
+    it (and the pipeline's retries, for a file held only for a moment, are not waited for)."""
     import os
 
     from pipeline.writing import safe
@@ -139,8 +139,8 @@ def open_in_excel(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
     real_replace = os.replace
 
     def refuse(src, dst):
-        if target in (Path(src), Path(dst)):
-            raise PermissionError(13, "The process cannot access the file", str(target))
+        if {Path(src), Path(dst)} & set(targets):
+            raise PermissionError(13, "The process cannot access the file", str(dst))
         return real_replace(src, dst)
 
     monkeypatch.setattr(safe.os, "replace", refuse)

@@ -1,4 +1,4 @@
-"""Traceable to rows: explain, the lineage workbook, stored lineage, restatements, and breakdowns."""
+"""Traceable to rows: explain, the Lineage sheet of the officer's checks, stored lineage, restatements, and breakdowns."""
 
 from __future__ import annotations
 
@@ -109,8 +109,8 @@ def test_an_unknown_ref_is_refused_with_the_refs_listed(built, capsys):
     assert "There is no measure '4.99' on the scorecard. Refs are: 1.1, 1.2" in capsys.readouterr().err
 
 
-def test_the_lineage_workbook_lists_the_rows_of_every_figure(built):
-    book = openpyxl.load_workbook(built / "CE scorecard Q2 2025-26 (DEMO) (lineage).xlsx", read_only=True)
+def test_the_officer_checks_list_the_rows_of_every_figure(built):
+    book = openpyxl.load_workbook(built / "CE scorecard Q2 2025-26 (DEMO) (officer checks).xlsx", read_only=True)
     rows = list(book["Lineage"].iter_rows(values_only=True))
     assert rows[0] == ("Ref", "Measure", "Quarter", "Figure", "File", "Sheet", "Counted as",
                        "Excel rows (5-40 means rows 5 to 40)", "Rows")

@@ -110,7 +110,7 @@ def test_no_output_contains_any_identifier(run):
     texts = output_texts(run)
     assert any(p.suffix == ".xlsx" for p in texts) and any(p.name == "pipeline.log" for p in texts)
     assert any("PUBLISHABLE" in p.name for p in texts) and any(p.suffix == ".html" for p in texts)  # Data Docs
-    assert any(p.name.endswith("(lineage).xlsx") for p in texts)  # the rows behind each figure, by number only
+    assert any(p.name.endswith("(officer checks).xlsx") for p in texts)  # the rows behind each figure, by number only
     assert leaks(identifiers(run / "demo-inputs"), texts) == []
 
 

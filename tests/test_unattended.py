@@ -98,15 +98,20 @@ def test_a_second_run_while_one_is_in_progress_is_refused(tmp_path, demo_inputs,
 def test_a_workbook_open_in_excel_is_not_lost(tmp_path, demo_inputs, monkeypatch, capsys):
     home = project(tmp_path, demo_inputs)
     assert main(["--home", str(home), "--quiet", "--today", T]) == 0
-    target = home / "outputs" / "CE scorecard Q2 2025-26.xlsx"
-    before = target.read_bytes()
-    open_in_excel(monkeypatch, target)
+    pack = home / "outputs" / "CE scorecard Q2 2025-26.xlsx"
+    checks = home / "outputs" / "CE scorecard Q2 2025-26 (officer checks).xlsx"
+    before = {path: path.read_bytes() for path in (pack, checks)}
+    open_in_excel(monkeypatch, pack, checks)  # both, as an officer checking one against the other has them
     assert main(["--home", str(home), "--today", T]) == 6
-    assert target.read_bytes() == before
-    copy = home / "outputs" / "CE scorecard Q2 2025-26 (new copy 1).xlsx"
-    assert openpyxl.load_workbook(copy)["Scorecard"]["A1"].value is not None
-    assert "open in Excel, so it was saved as" in capsys.readouterr().out
-    assert last_run(home / "outputs")["status"] == "locked"
+    assert {path: path.read_bytes() for path in (pack, checks)} == before
+    copies = [home / "outputs" / "CE scorecard Q2 2025-26 (new copy 1).xlsx",
+              home / "outputs" / "CE scorecard Q2 2025-26 (officer checks) (new copy 1).xlsx"]
+    assert openpyxl.load_workbook(copies[0])["Scorecard"]["A1"].value is not None
+    assert openpyxl.load_workbook(copies[1])["Data quality"]["A1"].value == "Severity"
+    said = " ".join(capsys.readouterr().out.split())  # the console wraps long lines
+    assert f"open in Excel, so it was saved as {copies[0]} and {copies[1]}." in said
+    record = last_run(home / "outputs")
+    assert record["status"] == "locked" and record["officer_checks"] == str(copies[1])
 
 
 def test_a_configuration_mistake_is_one_clear_message_and_recorded(tmp_path, demo_inputs, capsys):

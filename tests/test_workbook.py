@@ -1,6 +1,6 @@
-"""The circulated workbook, read back: sheets, figures against independent counts of the demo
-files, BRAG by the rules, colours by rule, charts, sparklines, print settings, text never a
-formula, a locked target, and a LibreOffice rendering."""
+"""The circulated pack and the officer's checks beside it, read back: sheets, figures against
+independent counts of the demo files, BRAG by the rules, colours by rule, charts, sparklines,
+print settings, text never a formula, a locked target, and a LibreOffice rendering."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from pipeline.compute import compute
 from pipeline.config.settings import load_config
 from pipeline.paths import Paths
 from pipeline.publish import publish
-from pipeline.workbook.book import write_workbook
+from pipeline.workbook.book import write_officer_checks, write_workbook
 from pipeline.writing.history_file import load_stored
 from pipeline.writing.locations import Locations
 from tests.conftest import ROOT, copy_demo_inputs
@@ -39,8 +39,9 @@ TODAY = date(2026, 11, 22)
 PRODUCED = datetime(2026, 11, 22, 9, 0)
 Q2_START, Q2_END = datetime(2025, 7, 1), datetime(2025, 9, 30)
 QUARTERS = ["Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"]
-SHEETS = ["Summary", "Scorecard", "Charts", "Work plan", "Supporting information", "Data quality", "Sources",
-          "SPC data", "Definitions"]
+SHEETS = ["Summary", "Scorecard", "Charts", "Work plan", "Supporting information", "Definitions"]  # the pack, printed
+CHART_DATA = "Chart data"  # the pack's hidden sheet, the numbers its charts draw
+CHECKS = ["Data quality", "Sources", "Lineage", "SPC data"]  # the officer's checks
 HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Variation", "Assurance",
            "Commentary", "Notes"]
 MARKING = "OFFICIAL-SENSITIVE"
@@ -49,13 +50,19 @@ MARKING = "OFFICIAL-SENSITIVE"
 @dataclass
 class Demo:
     inputs: Path
-    workbook: Path
+    workbook: Path  # the pack
+    checks: Path  # the officer's checks beside it
     data: object
+    catalogue: object
     qa_record: Path | None = None
 
     @cached_property
     def book(self) -> openpyxl.Workbook:
         return openpyxl.load_workbook(self.workbook)
+
+    @cached_property
+    def checks_book(self) -> openpyxl.Workbook:
+        return openpyxl.load_workbook(self.checks)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +80,8 @@ def build_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     checked = check_inputs(paths.inputs, config.contract, TODAY, allowed={"commentary": {"ref": config.catalogue.refs}})
     computed = compute(checked, config, load_stored(Locations(outputs, demo=True).history), PRODUCED, TODAY, demo=True)
     outcome = publish(computed, checked, paths, config, PRODUCED, demo=True)
-    assert outcome.workbook is not None and not outcome.locked
-    return Demo(inputs, outcome.workbook, outcome.data, outcome.qa_record)
+    assert outcome.workbook is not None and outcome.officer_checks is not None and not outcome.locked
+    return Demo(inputs, outcome.workbook, outcome.officer_checks, outcome.data, config.catalogue, outcome.qa_record)
 
 
 # --------------------------------------------------------------------------- reading helpers
@@ -159,12 +166,51 @@ def all_cells(book: openpyxl.Workbook):
 
 def test_the_workbook_is_named_for_its_quarter_and_a_demo_says_so(demo):
     assert demo.workbook.name == "CE scorecard Q2 2025-26 (DEMO).xlsx"
+    assert demo.checks == demo.workbook.with_name("CE scorecard Q2 2025-26 (DEMO) (officer checks).xlsx")
     real = Locations(demo.workbook.parent).workbook(demo.data.settings.workbook_name, demo.data.reporting)
     assert real.name == "CE scorecard Q2 2025-26.xlsx"
+    assert Locations.officer_checks(real).name == "CE scorecard Q2 2025-26 (officer checks).xlsx"
 
 
 def test_sheets_are_in_reading_order(demo):
-    assert demo.book.sheetnames == SHEETS
+    assert demo.book.sheetnames == [*SHEETS, CHART_DATA]
+    assert [s.title for s in demo.book.worksheets if s.sheet_state == "visible"] == SHEETS
+    assert demo.book[CHART_DATA].sheet_state == "hidden"  # so it does not print
+    assert demo.checks_book.sheetnames == CHECKS
+    assert all(s.sheet_state == "visible" for s in demo.checks_book.worksheets)
+
+
+def test_two_files_each_for_one_audience_and_nothing_in_the_pack_needs_removing(demo):
+    """The pack holds only what the partnership reads; the officer's sheets, the file hashes and the
+    rows behind each figure are in the officer's checks, and the run wrote no third workbook."""
+    assert sorted(p.name for p in demo.workbook.parent.glob("*.xlsx")) == sorted([demo.workbook.name, demo.checks.name])
+    assert not set(demo.book.sheetnames) & {"Data quality", "Sources", "SPC data", "Lineage"}
+    hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in demo.inputs.iterdir()}
+    assert len(hashes) == 9
+
+    def text_of(path: Path) -> str:
+        with zipfile.ZipFile(path) as z:
+            return " ".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith((".xml", ".rels")))
+
+    pack = text_of(demo.workbook)
+    assert not re.search(r"sha-?256", pack, re.IGNORECASE)
+    assert not [h for h in hashes if h in pack]
+    assert "Lineage" not in pack and "'SPC data'" not in pack
+    # ... and they are all in the officer's checks
+    assert all(h in text_of(demo.checks) for h in hashes)
+    assert {c.value for c in demo.checks_book["Sources"][1]} >= {"SHA-256"}
+    assert demo.checks_book["Lineage"]["A1"].value == "Ref" and demo.checks_book["Lineage"].max_row > 100
+
+
+def test_the_packs_chart_data_is_the_spc_data_row_for_row(demo):
+    """The hidden sheet the pack's charts draw holds the officer's SPC data numbers, cell for cell."""
+    spc = list(demo.checks_book["SPC data"].iter_rows(values_only=True))
+    charted = list(demo.book[CHART_DATA].iter_rows(values_only=True))
+    head = list(spc[0])
+    keep = [head.index(h) for h in ("Ref", "Month", "Value", "Mean", "Lower process limit", "Upper process limit",
+                                    "Target")]
+    assert len(charted) == len(spc) == len(demo.data.spc) + 1
+    assert [tuple(row[i] for i in keep) for row in spc] == charted
 
 
 def test_scorecard_headers_are_the_quarter_labels_oldest_first(demo):
@@ -331,10 +377,10 @@ def test_charts_are_native_on_summary_and_supporting_information(demo):
 
 def test_the_supporting_information_draws_the_tables_and_charts_kpis_yaml_gives(demo, tmp_path):
     def kinds(path: Path) -> list[str]:
-        """The kinds of chart on the Summary and Supporting information (not the Charts sheet's, from SPC data)."""
+        """The kinds of chart on the Summary and Supporting information (not the Charts sheet's, from Chart data)."""
         with zipfile.ZipFile(path) as z:
             xml = [z.read(n).decode() for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
-        return sorted(re.search(r"<c:(\w+)Chart>", x).group(1) for x in xml if "'SPC data'!" not in x)
+        return sorted(re.search(r"<c:(\w+)Chart>", x).group(1) for x in xml if "'Chart data'!" not in x)
 
     assert kinds(demo.workbook) == ["bar", "bar", "bar", "bar", "line"]  # the Summary's, A1-A3, A4
     charts = {ref: chart for ref, chart in demo.data.charts.items() if ref != "A2"}
@@ -433,7 +479,7 @@ def test_supporting_information_has_appendix_3(demo):
 
 
 def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):
-    sheet = demo.book["Data quality"]
+    sheet = demo.checks_book["Data quality"]
     assert [c.value for c in sheet[1]] == ["Severity", "File", "Sheet", "Cell", "Column", "Found", "Expected", "Message"]
     assert sheet.auto_filter.ref.startswith("A1:H")
     messages = [c.value for c in sheet["H"][1:find(sheet, "Checks on the figures").row - 1] if c.value]
@@ -444,7 +490,7 @@ def test_data_quality_lists_every_problem_then_the_expectations(demo, tmp_path):
                                  "result": ["passed", "failed"], "observed": [31, "104.2"],
                                  "details": ["", "one quarter above 100"], "severity": ["info", "warning"]})
     path = tmp_path / "expectations.xlsx"
-    write_workbook(replace(demo.data, expectations=expectations), path)
+    write_officer_checks(replace(demo.data, expectations=expectations), demo.catalogue, path)
     sheet = openpyxl.load_workbook(path)["Data quality"]
     # The printed summary: one line per check, naming the figures that failed.
     summary = find(sheet, "Checks on the figures")
@@ -488,7 +534,7 @@ def test_the_demo_run_checks_its_figures_and_keeps_the_data_docs(demo):
             if abs(latest - previous) / previous * 100 > rule["bound_percent"]:
                 moved.add(ref)
     assert len(judged) > 10
-    sheet = book["Data quality"]
+    sheet = demo.checks_book["Data quality"]
     title = find(sheet, "Expectations on the measures")
     head = [c.value for c in sheet[title.row + 2]]
     results = [dict(zip(head, r)) for r in sheet.iter_rows(min_row=title.row + 3, values_only=True) if r[0]]
@@ -512,7 +558,7 @@ def test_the_demo_run_checks_its_figures_and_keeps_the_data_docs(demo):
 
 
 def test_sources_lists_every_file_with_its_sha256(demo):
-    sheet = demo.book["Sources"]
+    sheet = demo.checks_book["Sources"]
     headings = [c.value for c in sheet[1]]
     assert headings[:5] == ["File", "Recognised as", "Sheets", "Period covered", "Rows used"]
     assert headings[5:8] == ["Rows rejected", "Rows not counted (in another file, or outside the period)", "SHA-256"]
@@ -560,7 +606,7 @@ def test_text_too_long_for_a_cell_is_cut_with_a_visible_end():
 # --------------------------------------------------------------------------- print and properties
 
 def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_the_marking(demo):
-    for sheet in demo.book.worksheets:
+    for sheet in [*demo.book.worksheets, *demo.checks_book.worksheets]:
         setup = sheet.page_setup
         assert setup.orientation == "landscape", sheet.title
         assert int(setup.paperSize) == 9, sheet.title
@@ -570,8 +616,10 @@ def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_the_marking(demo)
         footer = " ".join(p.text or "" for p in (sheet.oddFooter.left, sheet.oddFooter.center, sheet.oddFooter.right))
         assert MARKING in header and MARKING in footer, sheet.title
         assert "&P" in footer, sheet.title
-    for name in ("Scorecard", "Work plan", "Data quality", "Sources", "Definitions"):
+    for name in ("Scorecard", "Work plan", "Definitions"):
         assert demo.book[name].print_title_rows == "$1:$1", name
+    for name in CHECKS:
+        assert demo.checks_book[name].print_title_rows == "$1:$1", name
 
 
 def test_document_properties(demo):
@@ -579,6 +627,10 @@ def test_document_properties(demo):
     assert props.title == "Child Exploitation Delivery Group scorecard"
     assert props.subject == "Q2 2025/26"
     assert props.creator == demo.data.settings.author
+    checks = demo.checks_book.properties
+    assert checks.title == "Child Exploitation Delivery Group scorecard: officer's checks"
+    assert checks.subject == "Q2 2025/26" and checks.category == MARKING
+    assert checks.description == props.description == "DEMONSTRATION DATA: fictional, not for circulation"
 
 
 # --------------------------------------------------------------------------- text is text
@@ -601,16 +653,16 @@ def test_text_beginning_with_equals_is_written_as_text(demo, tmp_path):
                                                       "rows_used": 0, "rows_rejected": 0, "sha256": "0" * 64,
                                                       "modified": datetime(2025, 10, 1), "size": 1}])], ignore_index=True)
     planted = replace(data, feedback=feedback, actions=actions, scorecard=card, problems=problems, sources=sources)
-    path = tmp_path / "planted.xlsx"
+    path, checks = tmp_path / "planted.xlsx", tmp_path / "planted checks.xlsx"
     write_workbook(planted, path)
-    book = openpyxl.load_workbook(path)
-    cells = list(all_cells(book))
+    write_officer_checks(planted, demo.catalogue, checks)
+    cells = [*all_cells(openpyxl.load_workbook(path)), *all_cells(openpyxl.load_workbook(checks))]
     assert not [(s, c.coordinate, c.value) for s, c in cells if c.data_type == "f"]
     found = {c.value: c.data_type for s, c in cells if isinstance(c.value, str)}
     for text in (quote, '=HYPERLINK("http://example.invalid","click")', "=evil.csv", "=1+1", "=SUM(A1:A9)", "-2"):
         assert found.get(text) == "s", text
     assert any(v.startswith("+1+1") and t == "s" for v, t in found.items())
-    assert not [c for _, c in all_cells(demo.book) if c.data_type == "f"]  # and none in the demo workbook
+    assert not [c for _, c in [*all_cells(demo.book), *all_cells(demo.checks_book)] if c.data_type == "f"]  # nor the demo's
 
 
 # --------------------------------------------------------------------------- safety and speed
@@ -622,7 +674,7 @@ def test_tens_of_thousands_of_problems_are_written_quickly(demo, tmp_path):
                           "source": "police_crimes", "check": "date_order"} for i in range(30_000)])
     started = time.perf_counter()
     path = tmp_path / "many.xlsx"
-    write_workbook(replace(demo.data, problems=many, expectations=pd.DataFrame()), path)
+    write_officer_checks(replace(demo.data, problems=many, expectations=pd.DataFrame()), demo.catalogue, path)
     assert time.perf_counter() - started < 30
     sheet = openpyxl.load_workbook(path, read_only=True)["Data quality"]
     assert sheet.max_row == 30_001
@@ -649,9 +701,9 @@ def test_libreoffice_renders_the_workbook(demo, tmp_path):
         pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     else:
         pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
-    # Every sheet prints, and none runs to more pages than it needs: SPC data prints every monthly point
-    # (about 1,000 rows, 27 pages in the demo) and Charts six to a page (3); the rest about 16.
-    assert 9 <= pages <= 60, pages
+    # Every sheet prints, and none runs to more pages than it needs: Charts six to a page (3), the rest
+    # about 14 (17 in all in the demo); the hidden Chart data, about 1,000 rows, does not print.
+    assert 6 <= pages <= 25, pages
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext is not installed, so the PDF's text is not checked")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout

@@ -1,8 +1,8 @@
-"""The workbook's statistical process control, read back: the SPC data sheet's means and limits
+"""The statistical process control, read back: the officer's SPC data sheet's means and limits
 worked out again by hand from its own values, the Scorecard's variation and assurance, the
-Summary's counts of them, the Charts sheet's native charts drawn from the SPC data sheet and
-printed six to a page, the Definitions' words from the catalogue's settings, and neither sheet in
-the publishable copy."""
+Summary's counts of them, the pack's Charts sheet's native charts drawn from its own hidden Chart
+data sheet (the SPC data's numbers) and printed six to a page, the Definitions' words from the
+catalogue's settings, and neither charts nor their numbers in the publishable copy."""
 
 from __future__ import annotations
 
@@ -79,8 +79,8 @@ def rated_refs(data) -> list[str]:
 # --------------------------------------------------------------------------- SPC data
 
 def test_spc_data_has_one_row_per_point_as_numbers_and_dates(demo):
-    sheet = demo.book["SPC data"]
-    rows = spc_rows(demo.book)
+    sheet = demo.checks_book["SPC data"]
+    rows = spc_rows(demo.checks_book)
     assert len(rows) == len(demo.data.spc)
     assert [r["Ref"] for r in rows] == demo.data.spc["ref"].tolist()
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:J{len(rows) + 1}"
@@ -98,7 +98,7 @@ def test_spc_data_has_one_row_per_point_as_numbers_and_dates(demo):
 
 
 def test_an_xmr_charts_mean_and_limits_are_its_values_mean_and_moving_ranges(demo):
-    points = of(spc_rows(demo.book), "1.3")
+    points = of(spc_rows(demo.checks_book), "1.3")
     assert points[0]["Method"] == "XmR chart" and len(points) >= 15
     months = [(r["Month"].year, r["Month"].month) for r in points]
     assert all((y * 12 + m) - (y0 * 12 + m0) == 1 for (y0, m0), (y, m) in zip(months, months[1:]))  # no gap
@@ -112,7 +112,7 @@ def test_an_xmr_charts_mean_and_limits_are_its_values_mean_and_moving_ranges(dem
 
 
 def test_a_p_charts_limits_come_from_the_pooled_share_at_each_months_denominator(demo):
-    points = of(spc_rows(demo.book), "4.11")
+    points = of(spc_rows(demo.checks_book), "4.11")
     assert points[0]["Method"] == "p-chart" and len(points) >= 15
     numerators = [round(r["Value"] / 100 * r["Denominator"]) for r in points]
     share = sum(numerators) / sum(r["Denominator"] for r in points)
@@ -179,18 +179,20 @@ def test_the_summary_counts_variation_and_assurance_as_the_scorecard_shows_them(
 
 # --------------------------------------------------------------------------- Charts
 
-def test_each_rated_measure_has_a_native_chart_drawn_from_the_spc_data_sheet(demo):
+def test_each_rated_measure_has_a_native_chart_drawn_from_the_packs_chart_data(demo):
+    """Each chart's values are cells of the pack's own hidden Chart data sheet, whose rows are the
+    officer's SPC data rows (tests/test_workbook.py checks them cell for cell)."""
     refs = rated_refs(demo.data)
     _, charts = sheet_charts(demo.workbook, "Charts")
     assert len(charts) == len(refs) > 6
-    rows = spc_rows(demo.book)
+    rows = spc_rows(demo.checks_book)
     for ref, xml in zip(refs, charts):
         title = "".join(re.findall(r"<a:t>([^<]*)</a:t>", re.search(r"<c:title>.*?</c:title>", xml, re.S)[0]))
         assert title.startswith(f"{ref} "), title
         assert "<c:lineChart>" in xml and re.search(r"<c:valAx>.*<c:title>.*</c:valAx>", xml, re.S)
         ranges = re.findall(r"<c:f>([^<]*)</c:f>", xml)
-        assert ranges and all(f.startswith("'SPC data'!$") for f in ranges), ranges
-        first, last = map(int, re.fullmatch(r"'SPC data'!\$C\$(\d+):\$C\$(\d+)", ranges[1]).groups())  # the values
+        assert ranges and all(f.startswith("'Chart data'!$") for f in ranges), ranges
+        first, last = map(int, re.fullmatch(r"'Chart data'!\$C\$(\d+):\$C\$(\d+)", ranges[1]).groups())  # the values
         assert {r["Ref"] for r in rows[first - 2: last - 1]} == {ref} and last - first + 1 == len(of(rows, ref))
         few = of(rows, ref)[0]["Mean"] is None
         assert ("too few points for process limits" in title) == few
@@ -234,13 +236,14 @@ def test_charts_print_six_to_a_landscape_a4_page(demo):
     assert "How to read the charts" in sheet["A1"].value
 
 
-def test_the_publishable_copy_has_no_charts_or_spc_data(demo, tmp_path):
+def test_the_publishable_copy_has_no_charts_or_their_numbers(demo, tmp_path):
     config = load_config(Paths.resolve(ROOT, demo.inputs, tmp_path))
     path = tmp_path / "public.xlsx"
     write_workbook(publishable_data(demo.data, config), path)
     assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Scorecard", "Definitions"]
     with zipfile.ZipFile(path) as z:
-        assert not any("SPC data" in z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/"))
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/")]
+    assert not any("SPC data" in xml or "Chart data" in xml for xml in charts)
 
 
 # --------------------------------------------------------------------------- Definitions

@@ -17,8 +17,8 @@ from pipeline.stages.package import InputLimits
 # Windows refuses these as file names, with any extension ('CON.xlsx' too).
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)),
                               *(f"LPT{n}" for n in range(1, 10))})
-# With ' (DEMO)', ' (PUBLISHABLE)' and ' (new copy 12)' added, within paths.LONGEST_BELOW_OUTPUTS.
-WORKBOOK_NAME_LIMIT = 80
+# With ' (DEMO)', ' (DRAFT)', ' (officer checks)' and ' (new copy 12)' added, within paths.LONGEST_BELOW_OUTPUTS.
+WORKBOOK_NAME_LIMIT = 74
 
 
 class Settings(StrictModel):

@@ -1,8 +1,9 @@
 """The Charts sheet: each rated measure's monthly chart, as Making Data Count draws it, six to a page.
 
-A measure is rated when it has a polarity; monitored measures are charted on the SPC data sheet
-only, to keep the sheet to the charts a board acts on. Each chart is a native Excel line chart
-whose series are the SPC data sheet's cells, so it always shows that sheet's numbers. Charts sit
+A measure is rated when it has a polarity; monitored measures' points are on the officer's SPC
+data sheet only, to keep the sheet to the charts a board acts on. Each chart is a native Excel line
+chart whose series are the cells of the pack's hidden Chart data sheet (the SPC data sheet's
+numbers, row for row), so it always shows those numbers. Charts sit
 two across, each filling a column and reaching to the narrow column beside it, so that a
 spreadsheet whose font makes columns wider (LibreOffice without Calibri) widens the charts with
 them; three rows of charts to an A4 landscape page.
@@ -17,8 +18,8 @@ import pandas as pd
 from xlsxwriter.chart import Chart
 from xlsxwriter.workbook import Workbook
 
+from pipeline.workbook.chart_data import LOWER, MEAN, MONTH, SHEET, TARGET, UPPER, VALUE, point_rows
 from pipeline.workbook.layout import paragraph, print_setup, text
-from pipeline.workbook.spc_data import LOWER, MEAN, MONTH, SHEET, TARGET, UPPER, VALUE, point_rows
 from pipeline.workbook.styles import GRIDLINES, SPC_GREY, SPC_LINES, SPC_MARKER, SPC_POINT, Styles
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ SMALL_COUNT = 6  # a count axis up to this goes in whole steps, not 0.2s
 HEADING = ("How to read the charts: each measure's monthly figures (solid line, dots) with their mean (thin line), "
            "process limits (dashed) and target (dash-dot) where it has one; a dot a rule flags is coloured (blue "
            "special cause improvement, orange concern, purple high or low where neither is better), the others "
-           "are grey; the numbers are on the SPC data sheet, the rules on the Definitions sheet.")
+           "are grey; the rules are on the Definitions sheet, and each month's numbers are in the performance "
+           "officer's checks workbook.")
 
 
 def write_charts(book: Workbook, st: Styles, data: ScorecardData) -> None:

@@ -145,14 +145,15 @@ def _chart_rules(spc: Spc) -> tuple[str, ...]:
     sure = {word: f"{ASSURANCE_SYMBOLS[word]} {word}" for word in Assurance}
     return (
         "Each measure's monthly figures are charted as NHS England's Making Data Count does (the Charts sheet; "
-        "the numbers on the SPC data sheet). The chart's process limits show how far the figure varies from month "
-        "to month by chance alone; a month outside that pattern is a signal that something has changed.",
+        "the performance officer's checks workbook lists every month's numbers). The chart's process limits show "
+        "how far the figure varies from month to month by chance alone; a month outside that pattern is a signal "
+        "that something has changed.",
         f"A count or a median is on an XmR chart: the limits are the mean \u00b1 {LIMIT} \u00d7 the mean moving "
         "range (the average change from one month to the next).",
         "A percentage is on a p-chart, because its monthly denominators are small and vary: the centre is the "
         "pooled share (all the months' cases that count over all their cases), and each month's limits are 3 "
         "standard errors either side of it at that month's own number of cases, so a month with few cases has "
-        "wider limits. The SPC data sheet gives each month's denominator.",
+        "wider limits. The performance officer's checks workbook gives each month's denominator.",
         "A month is a signal when it is beyond a process limit; when it is one of "
         f"{spc.shift_length} or more in a row on one side of the mean; when it is one of {spc.trend_length} or "
         "more in a row each higher than the one before (or each lower); or when two of three months in a row are "

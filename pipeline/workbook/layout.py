@@ -1,6 +1,6 @@
 """Laying text out on a sheet: cells written by type, rows tall enough for their wrapped text,
-paragraphs across merged columns, and A4 print setup. Shared by the circulated workbook, the
-error report, the lineage workbook and the blank return templates (pipeline.tools.templates).
+paragraphs across merged columns, and A4 print setup. Shared by the pack, the officer's checks,
+the error report and the blank return templates (pipeline.tools.templates).
 
 Every string that came from an input is written with `put_text`, as a string cell: with the
 workbook opened with strings_to_formulas/urls/numbers off, text beginning with '=' never becomes
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 CUT = " [... cut: longer than an Excel cell can hold; the full text is in the return]"
 A4 = 9  # Excel's paper code
+DRAFT = "DRAFT"  # on every page, the properties and the names of a draft's workbooks (--draft)
 
 
 # --------------------------------------------------------------------------- cells
@@ -162,9 +163,10 @@ def _esc(said: str) -> str:
 
 
 def print_setup(sheet: Worksheet, data: ScorecardData, repeat: bool = True) -> None:
-    """A4 landscape, one page wide, header row repeated, protective marking top and bottom."""
+    """A4 landscape, one page wide, header row repeated, protective marking top and bottom (after
+    the word DRAFT on a draft's pages)."""
     settings = data.settings
-    mark = _esc(marking(data))
+    mark = (f"{DRAFT} - " if data.draft else "") + _esc(marking(data))
     left = (_esc(settings.partnership) + (" - DEMONSTRATION DATA" if data.demo else "")
             + (" - publishable copy" if data.publish else ""))
     a4(sheet, repeat=repeat, margins=(0.4, 0.4, 0.7, 0.6))

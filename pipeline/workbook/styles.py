@@ -1,4 +1,4 @@
-"""Every colour and cell format of the circulated workbook, defined once.
+"""Every colour and cell format of the pack and the officer's checks, defined once.
 
 BRAG colours are given by conditional-format rules (`brag_rules`), never cell by cell, so a
 rating typed over in Excel recolours itself and LibreOffice shows the same colours. Variation and
@@ -63,10 +63,9 @@ SPC_LINES = {
 }
 SPC_POINT = {"type": "circle", "size": 5, "fill": {"color": WHITE}, "border": {"color": SPC_GREY}}
 
-# The formats the error report and the lineage workbook share with this one.
+# The formats the error report shares with the workbooks.
 HEAD = {"bold": True, "bg_color": HEAD_FILL, "border": 1, "text_wrap": True, "valign": "top"}
 WRAP = {"valign": "top", "text_wrap": True}
-COUNT = {"num_format": "#,##0", "valign": "top"}
 
 
 class Styles:

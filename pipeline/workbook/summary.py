@@ -284,7 +284,7 @@ def _quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int
          f"of {len(data.expectations)} checks on the figures (ranges, consistency, change on last quarter)"),
         ("Sources missing", missing, "expected tables no file supplied: their measures show No data"),
         ("Files not used", len(unused), ", ".join(unused) if unused else "every file read was used"),
-        ("Files read", len(data.sources), "listed with their SHA-256 on the Sources sheet"),
+        ("Files read", len(data.sources), "each listed in the performance officer's checks workbook"),
     )
     first = row
     for name, n, note in lines:
@@ -294,7 +294,8 @@ def _quality(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int
         row += 1
     sheet.conditional_format(first, 1, first, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.attention})
     sheet.conditional_format(first + 3, 1, first + 5, 1, {"type": "cell", "criteria": ">", "value": 0, "format": st.flag})
-    sheet.write_string(row, 0, "Every problem is listed, with its file, sheet and cell, on the Data quality sheet.", st.italic)
+    sheet.write_string(row, 0, "Every problem is listed, with its file, sheet and cell, in the performance officer's "
+                               "checks workbook.", st.italic)
     return row + 2
 
 

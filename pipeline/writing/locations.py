@@ -1,8 +1,9 @@
 """Where every output of a run goes, in one place: the catalogue of the outputs folder.
 
-The officer finds, under outputs/: the circulated workbook and its publishable copy, the
-officer's lineage workbook, the history, each built run's archive and QA record, the commentary
-requests, the error reports, the log and last-run.json (and, only while a build runs, its staging folder).
+The officer finds, under outputs/: the circulated workbook (the pack) and its publishable copy, the
+officer's checks workbook beside it, the history, each built run's archive and QA record, the
+commentary requests, the error reports, the log and last-run.json (and, only while a build runs, its
+staging folder).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Locations:
 
     outputs: Path
     demo: bool = False  # a demo run keeps its own history and says DEMO in its names
+    draft: bool = False  # a draft (--draft) says DRAFT in its workbooks' names
 
     @property
     def history(self) -> Path:
@@ -55,9 +57,10 @@ class Locations:
 
     def workbook(self, name_pattern: str, quarter: pd.Period) -> Path:
         """The circulated workbook, named for its quarter (settings.yaml's workbook_name); a demo
-        says so, so that it is never mistaken for the real one."""
+        and a draft say so, so that neither is ever mistaken for the real one."""
         name = name_pattern.format(quarter=file_label(quarter))
-        return self.outputs / (name[: -len(".xlsx")] + " (DEMO).xlsx" if self.demo else name)
+        stem, suffix = name[: -len(".xlsx")], name[-len(".xlsx"):]
+        return self.outputs / f"{stem}{' (DEMO)' if self.demo else ''}{' (DRAFT)' if self.draft else ''}{suffix}"
 
     @staticmethod
     def publishable(workbook: Path) -> Path:
@@ -65,9 +68,9 @@ class Locations:
         return workbook.with_name(f"{workbook.stem} (PUBLISHABLE){workbook.suffix}")
 
     @staticmethod
-    def lineage(workbook: Path) -> Path:
-        """'CE scorecard Q2 2025-26 (lineage).xlsx': the officer's record of the rows behind it."""
-        return workbook.with_name(f"{workbook.stem} (lineage){workbook.suffix}")
+    def officer_checks(workbook: Path) -> Path:
+        """'CE scorecard Q2 2025-26 (officer checks).xlsx': the officer's record beside the pack, not circulated."""
+        return workbook.with_name(f"{workbook.stem} (officer checks){workbook.suffix}")
 
     def archive(self, quarter: pd.Period, when: datetime) -> Path:
         """A built run's inputs, schemas and history: archive/<quarter>/<date time>/."""

@@ -35,7 +35,7 @@ class RunRecord:
     archive: str = ""
     qa_record: str = ""  # great-expectations' Data Docs for the run (index.html)
     published: str = ""  # the publishable copy, with --publish
-    lineage: str = ""  # the officer's workbook of the rows behind each figure
+    officer_checks: str = ""  # the officer's record beside the pack: data quality, sources, lineage, SPC data
     files_read: int = 0
     rows_read: int = 0
     counts: dict[str, int] = field(default_factory=dict)
