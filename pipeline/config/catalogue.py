@@ -287,6 +287,11 @@ class Catalogue(StrictModel):
     def measure(self, ref: str) -> Measure:
         return next(m for m in self.measures if m.ref == ref)
 
+    def lead_of(self, measure: Measure) -> str:
+        """Who answers for the measure (named beside each Red and each special cause concern): its
+        objective's lead ('' when none is set). The one place a measure's own lead would go."""
+        return self.objectives[measure.objective].lead or ""
+
     @property
     def charts(self) -> dict[str, Chart]:
         """Ref -> the Supporting information's table and chart, for each measure that has one, in order."""

@@ -16,12 +16,12 @@ from pipeline.workbook.layout import (
     paragraph,
     print_setup,
     put_date,
-    put_number,
+    put_figure,
     put_text,
     set_widths,
     text,
 )
-from pipeline.workbook.styles import GRIDLINES, SERIES_COLOURS, Styles
+from pipeline.workbook.styles import GRIDLINES, NUMBER_FORMATS, PERCENT_AXIS, SERIES_COLOURS, Styles
 from pipeline.workbook.words import APPENDIX
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def _measure(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, 
         sheet.write_string(row, 0, record["quarter"], st.ref)
         for i, column in enumerate(columns):
             # A quarter without data stays blank (explained under the table): text would chart as zero.
-            put_number(sheet, row, 1 + i, record[column.figure], st.percent if column.unit == "percent" else st.count)
+            put_figure(sheet, row, 1 + i, record[column.figure], column.unit, st.figures[(column.unit, False, False)])
     first, last = header + 1, row
     for record in figures:
         if not record["ok"]:
@@ -132,7 +132,7 @@ def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column
             "name": [SHEET, header_row, 1 + i],
             "categories": [SHEET, first, 0, last, 0],
             "values": [SHEET, first, 1 + i, last, 1 + i],
-            "data_labels": {"value": True, "num_format": '0.0"%"' if column.unit == "percent" else "#,##0"},
+            "data_labels": {"value": True, "num_format": NUMBER_FORMATS[column.unit]},
         }
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
         if kind == "line":
@@ -144,7 +144,7 @@ def _chart(book: Workbook, ref: str, title: str, kind: str, columns: list[Column
     chart.set_title({"name": f"{ref}: {_short_title(title)}", "name_font": {"size": 10}})
     chart.set_legend({"position": "bottom"} if len(plotted) > 1 else {"none": True})
     chart.set_y_axis({"min": 0, "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}},
-                      "num_format": '0"%"' if percent else "#,##0"})
+                      "num_format": PERCENT_AXIS if percent else NUMBER_FORMATS["count"]})
     chart.show_blanks_as("gap")
     chart.set_size({"width": 540, "height": 230})
     return chart
