@@ -23,6 +23,7 @@ from pipeline.stages.coverage import MONTH, coverage_problems
 from pipeline.stages.history import merge_history, merge_months
 from pipeline.stages.lineage import trace
 from pipeline.stages.measures import compute_measures
+from pipeline.stages.messages import key_messages
 from pipeline.stages.privacy import feedback_quotes, publishable
 from pipeline.stages.quality import expectation_problems
 from pipeline.stages.rate import rate_actions, rate_measures
@@ -81,10 +82,10 @@ def compute_figures(inputs: CheckedInputs, config: Config, stored: Stored, quart
 def publishable_data(data: ScorecardData, config: Config) -> ScorecardData:
     """What the publishable copy shows: the scorecard with small numbers suppressed, nothing else
     from the inputs (no work plan, quotes, commentary, file names or problem records)."""
-    return replace(data, scorecard=publishable(data.scorecard, data.figures, data.quarters, config.catalogue),
-                   actions=pd.DataFrame(), feedback=data.feedback.iloc[0:0], problems=data.problems.iloc[0:0],
-                   sources=data.sources.iloc[0:0], expectations=pd.DataFrame(), qa_record=None, publish=True,
-                   lineage=pd.DataFrame())
+    scorecard = publishable(data.scorecard, data.figures, data.quarters, config.catalogue)
+    return replace(data, scorecard=scorecard, messages=key_messages(scorecard, data.quarters), actions=pd.DataFrame(),
+                   feedback=data.feedback.iloc[0:0], problems=data.problems.iloc[0:0], sources=data.sources.iloc[0:0],
+                   expectations=pd.DataFrame(), qa_record=None, publish=True, lineage=pd.DataFrame())
 
 
 def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetime, today: date,
@@ -117,5 +118,6 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
         problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo, draft=draft,
         lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts, spc=charted.points,
-        spc_settings=config.catalogue.spc, low_numbers=config.catalogue.low_numbers)
+        spc_settings=config.catalogue.spc, low_numbers=config.catalogue.low_numbers,
+        messages=key_messages(scorecard, quarters, actions))
     return Computed(data, figures.merged, pages, publishable_data(data, config) if publish else None)

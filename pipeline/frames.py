@@ -73,8 +73,8 @@ class Scorecard(pa.DataFrameModel):
     # the measure's own
     objective: Series[str]
     objective_title: Series[str]
-    lead: Series[str]  # its objective's lead ('' when kpis.yaml names none)
-    measure_lead: Series[str]  # who is asked for its commentary: its own lead, else its objective's ('' neither)
+    objective_lead: Series[str]
+    lead: Series[str]  # who answers for it and is asked for its commentary: its own lead, else its objective's ('' neither)
     appendix: Series[bool]  # its objective is the supporting information (kpis.yaml)
     ref: Series[str]
     title: Series[str]
@@ -82,6 +82,8 @@ class Scorecard(pa.DataFrameModel):
     polarity: Series[str] = pa.Field(isin=get_args(Polarity))
     developing: Series[bool]
     target: Series[str]  # in words: '90% (stretch 95%)', 'Variation', 'Direction of travel', 'Monitor'
+    target_value: Series[float] = pa.Field(nullable=True)  # the target and stretch as numbers, in the figure's unit
+    stretch_value: Series[float] = pa.Field(nullable=True)
     rule: Series[str]  # how it is rated, in words
     spc: Series[str]  # how its monthly figures are charted, in words
     description: Series[str]
@@ -89,6 +91,9 @@ class Scorecard(pa.DataFrameModel):
     choices: Series[str]  # the definition's choices, in words
     trend_short: Series[str]  # the reporting quarter's trend on the quarter before ('' when there is none)
     trend_long: Series[str]  # and on the same quarter a year earlier
+    year_ago: Series[float] = pa.Field(nullable=True)  # the figure the long trend compares with, as shown
+    year_ago_note: Series[str]  # its stand-in source, named, as source_note is
+    year_ago_withheld: Series[bool]  # the publishable copy shows it as c
     notes: Series[str]
     comment: Series[str]  # the reporting quarter's commentary and who gave it
     comment_author: Series[str]
@@ -96,7 +101,11 @@ class Scorecard(pa.DataFrameModel):
     # its quarter's
     quarter: Series[Annotated[pd.PeriodDtype, "Q-MAR"]]
     value: Series[float] = pa.Field(nullable=True)  # the figure as shown; blank when there is none (or withheld)
-    text: Series[str]  # the figure as the reader sees it, or the word for why there is none
+    numerator: Series[float] = pa.Field(nullable=True)  # the counts behind it: a percentage's cases counted,
+    denominator: Series[float] = pa.Field(nullable=True)  # its cases in all, or the children a median is taken over,
+    secondary: Series[float] = pa.Field(nullable=True)  # the total shown beside a count (count_and_sum: A2's offences)
+    withheld: Series[str]  # the publishable copy's parts shown as c: 'value numerator denominator secondary'
+    text: Series[str]  # the figure in words ('75.0% (12 of 16)'), or the word for why there is none
     brag: Series[str] = pa.Field(isin=[rating.value for rating in Rating])
     rated_on: Series[str] = pa.Field(isin=["", "target", "variation", "direction", "too few cases"])
     variation: Series[str] = pa.Field(isin=[v.value for v in Variation])  # at the quarter's last month

@@ -99,6 +99,7 @@ class ScorecardData:
     spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # every measure's monthly chart (frames.SpcPoints)
     spc_settings: Spc = field(default_factory=Spc)  # the catalogue's, for every measure (the Definitions explain them)
     low_numbers: int = Catalogue.model_fields["low_numbers"].default  # the catalogue's: fewer cases are not rated
+    messages: pd.DataFrame = field(default_factory=pd.DataFrame)  # the Summary's key messages (stages.messages)
 
 
 @dataclass

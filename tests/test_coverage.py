@@ -71,7 +71,7 @@ def test_a_missing_month_makes_its_quarter_incomplete_and_unrated(tmp_path, demo
         assert rows[ref][brag].value == "Incomplete"
     stovewood = left["Stovewood (monthly)"]
     arrests_q4 = sum(stovewood[datetime(2025, m, 1)]["Arrests"] for m in (1, 2, 3))
-    assert rows["5.2"][q4].value == str(arrests_q4)  # the quarters with all three months are untouched
+    assert rows["5.2"][q4].value == arrests_q4  # the quarters with all three months are untouched
     summary = [[c.value for c in r] for r in book["Summary"].iter_rows()]
     listed = next(i for i, r in enumerate(summary) if r[0] and str(r[0]).startswith("Incomplete figures this quarter"))
     assert summary[listed][0] == "Incomplete figures this quarter (12)"  # 4.9a-h and 5.1-5.4

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -10,8 +9,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline.cli import main
+from tests.conftest import ROOT
+from tests.test_workbook import numbers_stored_as_text
 
 pytestmark = pytest.mark.usefixtures("great_expectations")  # builds scorecards in this process
 
@@ -28,13 +30,19 @@ def demo(tmp_path_factory) -> Path:
     return outputs
 
 
-def scorecard(outputs: Path) -> dict[str, dict[str, object]]:
-    book = openpyxl.load_workbook(outputs / WORKBOOK)
-    sheet = book["Scorecard"]
+QUARTERS = ("Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26")
+
+
+def scorecard(outputs: Path, name: str = WORKBOOK) -> dict[str, dict[str, object]]:
+    """Measure rows by Ref; each quarter's counts beside its figure as '<quarter> n' and '<quarter> of'."""
+    sheet = openpyxl.load_workbook(outputs / name)["Scorecard"]
     rows = list(sheet.iter_rows(values_only=True))
     head = next(i for i, r in enumerate(rows) if r and r[0] == "Ref")
-    names = rows[head]
-    return {r[0]: dict(zip(names, r)) for r in rows[head + 1:] if r and r[0]}
+    names = list(rows[head])
+    for q in QUARTERS:
+        at = names.index(q)
+        names[at + 1:at + 3] = [f"{q} n", f"{q} of"]
+    return {r[0]: dict(zip(names, r)) for r in rows[head + 1:] if r and r[0] and r[1] and r[0] != "Key"}
 
 
 def table(path: Path, sheet: str, first_heading: str) -> pd.DataFrame:
@@ -52,11 +60,11 @@ def in_q2(values: pd.Series) -> pd.Series:
 
 def test_every_measure_has_four_labelled_quarters_with_a_figure_or_reason_and_a_rating(demo):
     card = scorecard(demo)
-    assert list(next(iter(card.values())))[2:6] == ["Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"]
+    assert list(next(iter(card.values())))[3:15:3] == list(QUARTERS)
     assert len(card) == 44
     for ref, row in card.items():
-        for q in ("Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"):
-            assert row[q], (ref, q)
+        for q in QUARTERS:
+            assert row[q] is not None and row[q] != "", (ref, q)
         assert row["BRAG"] in {"Blue", "Green", "Amber", "Red", "Monitor", "No data", "Not yet reported",
                               "Low numbers"}
 
@@ -65,7 +73,7 @@ def test_referrals_with_a_cse_indicator_match_an_independent_count(demo):
     referrals = pd.read_csv(demo / "demo-inputs" / "CSC referrals extract.csv", encoding="cp1252")
     dates = pd.to_datetime(referrals["Referral date"], format="%d/%m/%Y")
     expected = int(((dates >= Q2_START) & (dates <= Q2_END) & referrals["CSE indicator"].eq("Y")).sum())
-    assert scorecard(demo)["1.1"]["Q2 2025/26"] == str(expected)
+    assert scorecard(demo)["1.1"]["Q2 2025/26"] == expected
 
 
 def test_police_figures_match_independent_counts(demo):
@@ -75,8 +83,8 @@ def test_police_figures_match_independent_counts(demo):
     intel = table(police, "Intelligence reports", "Intel ref")
     cce = intel[in_q2(intel["Date submitted"]) & intel["Exploitation type"].eq("CCE")]
     card = scorecard(demo)
-    assert card["4.9a"]["Q2 2025/26"] == str(cse_arrests)
-    assert card["A2"]["Q2 2025/26"] == f"{len(cce)} reports, {int(cce['Number of linked offences'].sum())} linked offences"
+    assert card["4.9a"]["Q2 2025/26"] == cse_arrests
+    assert (card["A2"]["Q2 2025/26"], card["A2"]["Q2 2025/26 n"]) == (len(cce), int(cce["Number of linked offences"].sum()))
 
 
 def test_return_home_interviews_offered_match_an_independent_count(demo):
@@ -86,8 +94,9 @@ def test_return_home_interviews_offered_match_an_independent_count(demo):
     children = mine.groupby("Child reference")["Return home interview offered"].agg(lambda s: s.isin(["Yes", "Y"]).any())
     offered, went_missing = int(children.sum()), len(children)
     share = (Decimal(100 * offered) / Decimal(went_missing)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    assert scorecard(demo)["4.11"]["Q2 2025/26"] == f"{share}% ({offered} of {went_missing})"
-    assert scorecard(demo)["4.10"]["Q2 2025/26"] == str(mine["Child reference"].nunique())
+    card = scorecard(demo)
+    assert [card["4.11"][f"Q2 2025/26{part}"] for part in ("", " n", " of")] == [float(share / 100), offered, went_missing]
+    assert card["4.10"]["Q2 2025/26"] == mine["Child reference"].nunique()
 
 
 def test_children_on_plans_linked_to_sexual_abuse_or_cse_on_the_last_day(demo):
@@ -96,14 +105,14 @@ def test_children_on_plans_linked_to_sexual_abuse_or_cse_on_the_last_day(demo):
     end = pd.to_datetime(plans["Plan end date"])
     open_then = (start <= Q2_END) & (end.isna() | (end > Q2_END))
     linked = plans["Latest category of abuse"].eq("Sexual abuse") | plans["Linked to CSE"].isin(["Yes", "Y"])
-    assert scorecard(demo)["2.4"]["Q2 2025/26"] == str(plans.loc[open_then & linked, "Child reference"].nunique())
+    assert scorecard(demo)["2.4"]["Q2 2025/26"] == plans.loc[open_then & linked, "Child reference"].nunique()
 
 
 def test_early_help_completions_are_the_monthly_counts_summed(demo):
     monthly = table(demo / "demo-inputs" / "Early Help completed assessments Oct 2023 - Sep 2025.xlsx", "Monthly counts", "Month")
     months = pd.to_datetime(monthly["Month"])
     q4 = monthly.loc[(months >= "2025-01-01") & (months <= "2025-03-31"), "Completed assessments"].sum()
-    assert scorecard(demo)["1.3"]["Q4 2024/25"] == f"{int(q4):,}"
+    assert scorecard(demo)["1.3"]["Q4 2024/25"] == int(q4)
 
 
 def test_rerunning_the_demo_changes_no_stored_figure(demo, tmp_path):
@@ -115,43 +124,41 @@ def test_rerunning_the_demo_changes_no_stored_figure(demo, tmp_path):
 
 # --------------------------------------------------------------------------- the publishable copy
 
-SHARE = re.compile(r"^[\d.]+% \((\d+) of (\d+)\)$")
-MEDIAN = re.compile(r"^[\d.]+ days \(median of (\d+)\)$")
-
-
-def small(n: int) -> bool:
-    return 1 <= n <= 4
+def small(n: object) -> bool:
+    return isinstance(n, (int, float)) and 1 <= n <= 4
 
 
 def test_the_publishable_copy_suppresses_small_numbers_and_anything_that_reveals_them(demo):
     """Every figure of the full workbook is checked here against the DfE rule, worked out from
-    its own text: a plain count 1-4, or a share whose numerator, denominator or difference is 1-4,
-    or a median over 1-4 children, must read 'c' in the publishable copy; every other figure is
-    published as it stands."""
+    its own cells (the figure, its n and its of): a plain count 1-4, or a share whose numerator,
+    denominator or difference is 1-4, or a median over 1-4 children, must read 'c' in the
+    publishable copy with the counts that give it away; every other figure and count is published
+    as it stands, a number. A year-ago count of 1-4 reads 'c' too."""
     full = scorecard(demo)
     book = openpyxl.load_workbook(demo / PUBLISHABLE)
     assert book.sheetnames == ["Summary", "Scorecard", "Definitions"]
-    rows = list(book["Scorecard"].iter_rows(values_only=True))
-    names = rows[0]
-    public = {r[0]: dict(zip(names, r)) for r in rows[1:] if r and r[0] and r[1] and r[0] != "Key"}
+    public = scorecard(demo, PUBLISHABLE)
     assert set(public) == set(full)
-    quarters = names[2:6]
+    units = {m["ref"]: m["unit"] for m in yaml.safe_load((ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8"))
+             ["measures"]}
     suppressed = 0
     for ref, row in full.items():
-        for q in quarters:
-            text = str(row[q] or "")
-            counts = [int(text)] if text.isdigit() else []
-            if m := SHARE.match(text):
-                n, d = int(m[1]), int(m[2])
-                counts = [n, d, d - n]
-            elif m := MEDIAN.match(text):
-                counts = [int(m[1])]
-            if any(small(n) for n in counts):
-                assert public[ref][q] == "c", (ref, q, text)
-                suppressed += 1
+        for q in QUARTERS:
+            figure, n, of = row[q], row[f"{q} n"], row[f"{q} of"]
+            if units[ref] == "percent" and figure is not None and not isinstance(figure, str):
+                hidden = [q, f"{q} n", f"{q} of"] if any(small(c) for c in (n, of, of - n)) else []
+            elif units[ref] == "days" and small(of):
+                hidden = [q, f"{q} of"]
             else:
-                assert public[ref][q] == row[q], (ref, q, text)
+                hidden = [column for column, value in ((q, figure), (f"{q} n", n)) if small(value)]
+            for column in (q, f"{q} n", f"{q} of"):
+                assert public[ref][column] == ("c" if column in hidden else row[column]), (ref, column, row[column])
+            suppressed += bool(hidden)
+        year_ago = row["Year ago Q2 2024/25"]
+        if units[ref] == "count":
+            assert public[ref]["Year ago Q2 2024/25"] == ("c" if small(year_ago) else year_ago), ref
     assert suppressed > 10  # the demo has small numbers, so the rule is exercised
+    assert numbers_stored_as_text(demo / PUBLISHABLE, ("Scorecard", "Summary")) == []
 
 
 def test_the_publishable_copy_carries_no_commentary_notes_or_input_text(demo):

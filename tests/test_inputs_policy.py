@@ -170,7 +170,9 @@ def test_a_named_quarter_is_reported_and_a_bad_one_is_refused(tmp_path, demo_inp
     outputs = tmp_path / "outputs"
     assert main(["--inputs", str(demo_inputs), "--outputs", str(outputs), "--quarter", "Q3 2024/25", "--today", TODAY.isoformat()]) == 0
     book = openpyxl.load_workbook(outputs / "CE scorecard Q3 2024-25.xlsx")
-    assert [c.value for c in book["Scorecard"][1]][2:6] == ["Q4 2023/24", "Q1 2024/25", "Q2 2024/25", "Q3 2024/25"]
+    head = [c.value for c in book["Scorecard"][1]]
+    assert head[2] == "Year ago Q3 2023/24"
+    assert head[3:15:3] == ["Q4 2023/24", "Q1 2024/25", "Q2 2024/25", "Q3 2024/25"]  # each with its n and of
     done = cli("--inputs", str(demo_inputs), "--outputs", str(outputs), "--quarter", "Q5 2024/25")
     assert done.returncode == 2 and "is not a quarter such as Q3 2024/25" in done.stderr
 

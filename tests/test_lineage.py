@@ -92,8 +92,11 @@ def test_explain_the_missing_cohort_lists_episodes_whose_children_are_the_figure
 
 def test_explain_a_percentage_keeps_its_numerator_rows_apart(built, capsys):
     parts = {line["part"]: line for line in listed(explain(built, "4.12", "Q2 2025/26", capsys))}
-    text = scorecard(built)["4.12"]["Q2 2025/26"]
-    numerator, denominator = (int(n) for n in re.search(r"\((\d+) of (\d+)\)", text).groups())
+    sheet = openpyxl.load_workbook(built / "CE scorecard Q2 2025-26 (DEMO).xlsx")["Scorecard"]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "4.12")
+    figure = [c.value for c in sheet[1]].index("Q2 2025/26")
+    share, numerator, denominator = row[figure:figure + 3]  # the figure, then its n and of
+    assert share == round(numerator / denominator, 3)
     assert int(parts["in the numerator"]["count"]) == numerator
     assert int(parts["in the numerator"]["count"]) + int(parts["in the denominator only"]["count"]) == denominator
 
@@ -167,7 +170,7 @@ def test_a_restated_figure_names_the_rows_that_changed(built, tmp_path, capsys):
     head = [c.value for c in card[1]]
     row = next(r for r in card.iter_rows(min_row=2) if r[0].value == "4.1")
     cell = row[head.index("Q1 2025/26")]
-    assert cell.value == str(len(q1) - 1)
+    assert cell.value == len(q1) - 1
     assert cell.comment.text.startswith(f"Restated: was {len(q1)} (no longer counted: {CSC}, sheet 'Strategy meetings', "
                                         f"row {changed})")
     other = next(r for r in card.iter_rows(min_row=2) if r[0].value == "4.2")[head.index("Q1 2025/26")]

@@ -9,7 +9,7 @@ from pipeline import problems as pr
 from pipeline.config.catalogue import load_catalogue
 from pipeline.config.contract import load_contract
 from pipeline.quarters import parse_label
-from pipeline.stages.privacy import _published_text, feedback_quotes, publishable, redact
+from pipeline.stages.privacy import _published_text, feedback_quotes, publishable, redact, withheld_parts
 from tests.conftest import ROOT
 
 CONTRACT = load_contract(ROOT / "schemas" / "sources.yaml")
@@ -76,14 +76,18 @@ def test_small_numbers_are_suppressed_with_anything_that_would_give_them_away(pa
     assert _published_text(pattern, unit, value, num, den, sec) == expect
 
 
-def _card(values: list[float | None], **measure: object) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Period]]:
-    """A long scorecard of 4.9a (a count) over four quarters, and the figures behind it."""
+def _card(values: list[float | None], year_ago: float | None = None,
+          **measure: object) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Period]]:
+    """A long scorecard of 4.9a (a count) over four quarters with the figure a year before the
+    last, and the figures behind it."""
     q = [parse_label(x) for x in ("Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26")]
     figures = pd.DataFrame([{"ref": "4.9a", "quarter": qq, "shown": v, "numerator": None, "denominator": None,
-                             "secondary": None} for qq, v in zip(q, values, strict=True) if v is not None])
+                             "secondary": None} for qq, v in zip([q[0] - 1, *q], [year_ago, *values], strict=True)
+                            if v is not None])
     own = {"trend_short": "Down", "trend_long": "Down", "comment": "Fewer arrests", "comment_author": "DCI",
-           "notes": "Police 2", "needs_commentary": False} | measure
-    card = pd.DataFrame([own | {"ref": "4.9a", "quarter": qq, "value": v, "text": "No data" if v is None else f"{v:.0f}",
+           "notes": "Police 2", "needs_commentary": False, "year_ago": year_ago, "year_ago_withheld": False} | measure
+    card = pd.DataFrame([own | {"ref": "4.9a", "quarter": qq, "value": v, "numerator": None, "denominator": None,
+                                "secondary": None, "withheld": "", "text": "No data" if v is None else f"{v:.0f}",
                                 "detail": "Police 2", "restated": ""} for qq, v in zip(q, values, strict=True)])
     return card, figures, q
 
@@ -93,6 +97,7 @@ def test_the_publishable_scorecard_carries_no_commentary_and_no_hidden_small_num
     out = publishable(card, figures, q, CATALOGUE)
     assert out["text"].tolist() == ["6", "c", "7", "c"]
     assert out["value"].isna().tolist() == [False, True, False, True]  # nothing left for a chart
+    assert out["withheld"].tolist() == ["", "value", "", "value"]  # the Scorecard writes c in their place
     assert (out[["trend_short", "trend_long", "comment", "comment_author", "notes", "detail"]] == "").all(axis=None)
     assert card["text"].tolist() == ["6", "3", "7", "2"]  # the scorecard it was made from is left as it was
 
@@ -103,3 +108,25 @@ def test_a_trend_is_withheld_with_a_figure_it_would_give_away():
     out = publishable(card, figures, q, CATALOGUE)
     assert out["text"].tolist() == ["6", "No data", "c", "7"]
     assert set(out["trend_short"]) == {""} and set(out["trend_long"]) == {"Down"}
+
+
+def test_the_year_ago_figure_is_withheld_when_small_and_the_long_trend_with_it():
+    card, figures, q = _card([6.0, 7.0, 8.0, 9.0], year_ago=3.0)
+    out = publishable(card, figures, q, CATALOGUE)
+    assert out["year_ago_withheld"].all() and out["year_ago"].isna().all()
+    assert set(out["trend_long"]) == {""} and set(out["trend_short"]) == {"Down"}
+    shown = publishable(*_card([6.0, 7.0, 8.0, 9.0], year_ago=12.0)[:2], q, CATALOGUE)
+    assert not shown["year_ago_withheld"].any() and set(shown["year_ago"]) == {12.0}
+
+
+@pytest.mark.parametrize(("unit", "value", "num", "den", "sec", "expect"), [
+    ("percent", 50.0, 10, 20, None, ()),
+    ("percent", 20.0, 2, 10, None, ("value", "numerator", "denominator")),  # the whole share
+    ("percent", 93.0, 40, 43, None, ("value", "numerator", "denominator")),  # 3 left out could be worked out
+    ("days", 45.0, None, 3, None, ("value", "denominator")),  # the median and its few children
+    ("days", 45.0, None, 13, None, ()),
+    ("count", 12, None, None, 2, ("secondary",)),  # 12 reports, c linked offences
+    ("count", 3, None, None, 20, ("value",)),
+])
+def test_each_count_behind_a_figure_is_withheld_as_the_text_is(unit, value, num, den, sec, expect):
+    assert withheld_parts(unit, value, num, den, sec) == expect

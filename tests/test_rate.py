@@ -24,7 +24,7 @@ def rate_one(ref: str, value: float | None, previous: float | None = None, year_
     behind a median; `variation`: its chart's reading at the end of the quarter, if it has one."""
     def row(quarter: pd.Period, figure: float | None) -> dict[str, object]:
         return {"ref": ref, "quarter": quarter, "value": figure, "denominator": cases,
-                "status": "ok" if figure is not None else "no_data", "table": "t"}
+                "status": "ok" if figure is not None else "no_data", "table": "t", "stand_in": False}
     rows = [row(LAST, value)] + [row(LAST - lag, figure) for lag, figure in ((1, previous), (4, year_ago))
                                  if figure is not None]
     frame = pd.DataFrame(rows).astype({"value": "float64", "denominator": "float64"})

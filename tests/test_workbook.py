@@ -42,8 +42,9 @@ QUARTERS = ["Q3 2024/25", "Q4 2024/25", "Q1 2025/26", "Q2 2025/26"]
 SHEETS = ["Summary", "Scorecard", "Charts", "Work plan", "Supporting information", "Definitions"]  # the pack, printed
 CHART_DATA = "Chart data"  # the pack's hidden sheet, the numbers its charts draw
 CHECKS = ["Data quality", "Sources", "Lineage", "SPC data"]  # the officer's checks
-HEADERS = ["Ref", "Measure", *QUARTERS, "Target", "Short trend", "Long trend", "BRAG", "Variation", "Assurance",
-           "Commentary", "Notes"]
+HEADERS = ["Ref", "Measure", "Year ago Q2 2024/25", *(h for q in QUARTERS for h in (q, "n", "of")), "Target", "Stretch",
+           "Short trend", "Long trend", "Rating last quarter", "BRAG", "Variation", "Assurance", "Commentary", "Notes"]
+PERCENT, COUNT, DAYS, OF = "0.0%", "#,##0", '0.0 "days"', '"of "#,##0'
 MARKING = "OFFICIAL-SENSITIVE"
 
 
@@ -107,6 +108,14 @@ def scorecard_rows(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
 
 def find(sheet, value: str):
     return next((c for row in sheet.iter_rows() for c in row if c.value == value), None)
+
+
+def figure_cells(book: openpyxl.Workbook, ref: str, quarter: str) -> tuple:
+    """A measure's figure for a quarter on the Scorecard, and the counts beside it (n, of)."""
+    sheet = book["Scorecard"]
+    col = [c.value for c in sheet[1]].index(quarter) + 1
+    row = find(sheet, ref).row
+    return sheet.cell(row, col), sheet.cell(row, col + 1), sheet.cell(row, col + 2)
 
 
 def sheet_parts(path: Path) -> dict[str, str]:
@@ -237,13 +246,15 @@ def test_referrals_with_a_cse_indicator_match_an_independent_count(demo):
     referrals = pd.read_csv(demo.inputs / "CSC referrals extract.csv", encoding="cp1252")
     dates = pd.to_datetime(referrals["Referral date"], format="%d/%m/%Y")
     expected = int(((dates >= Q2_START) & (dates <= Q2_END) & referrals["CSE indicator"].eq("Y")).sum())
-    assert scorecard_rows(demo.book)["1.1"]["Q2 2025/26"] == str(expected)
+    figure, counted, of = figure_cells(demo.book, "1.1", "Q2 2025/26")
+    assert (figure.value, figure.number_format) == (expected, COUNT)
+    assert counted.value is None and of.value is None  # a count has no counts behind it
 
 
 def test_cse_arrests_match_the_police_disruption_sheet(demo):
     disruption = table(demo.inputs / "SYP child exploitation data Q2 2025-26.xlsx", "Disruption (monthly)", "Month")
     expected = int(disruption.loc[in_q2(disruption["Month"]), "CSE arrests"].sum())
-    assert scorecard_rows(demo.book)["4.9a"]["Q2 2025/26"] == str(expected)
+    assert scorecard_rows(demo.book)["4.9a"]["Q2 2025/26"] == expected
 
 
 def return_home_interviews(inputs: Path) -> tuple[int, int]:
@@ -259,10 +270,58 @@ def half_up(value: float, places: int = 1) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
 
 
-def test_a_percentage_shows_its_numerator_and_denominator(demo):
+def test_a_percentage_is_a_fraction_with_its_numerator_and_denominator_beside_it(demo):
     offered, children = return_home_interviews(demo.inputs)
     share = (Decimal(100 * offered) / Decimal(children)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    assert scorecard_rows(demo.book)["4.11"]["Q2 2025/26"] == f"{share}% ({offered} of {children})"
+    figure, counted, of = figure_cells(demo.book, "4.11", "Q2 2025/26")
+    assert (figure.value, figure.number_format) == (float(share / 100), PERCENT)  # 0.99 shows 99.0%
+    assert (counted.value, counted.number_format) == (offered, COUNT)
+    assert (of.value, of.number_format) == (children, OF)  # shows "of 98"
+
+
+def test_a_median_is_in_days_with_the_children_it_is_taken_over(demo):
+    figure, counted, of = figure_cells(demo.book, "4.7", "Q2 2025/26")
+    assert isinstance(figure.value, (int, float)) and figure.number_format == DAYS and figure.font.b  # bold: this quarter
+    assert counted.value is None and isinstance(of.value, int) and of.number_format == OF
+    detail = scorecard_rows(demo.book)["4.7"]["Notes"]  # the steps' own medians and children
+    assert sum(int(n) for n in re.findall(r"over (\d+)", detail)) == of.value
+
+
+NUMBER = r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
+FIGURE_AS_TEXT = re.compile(rf"^{NUMBER}\s*(%|days?)?\s*\u2020?\s*(\(.*\))?$")  # '1,046', '75.0% (12 of 16)'
+GLUED = re.compile(rf"^{NUMBER}\s+[a-z ]+,\s*{NUMBER}\s+[a-z ]+$")  # '71 reports, 82 linked offences'
+
+
+def numbers_stored_as_text(path: Path, sheets: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """Every string cell of the sheets that reads as a number, a percentage or a figure with its
+    counts glued on, other than a Ref in a range the sheet tells Excel is text on purpose (a Ref
+    such as 4.10 is a name: ignoredErrors numberStoredAsText)."""
+    book = openpyxl.load_workbook(path)
+    refs = {str(m["ref"]) for m in yaml.safe_load((ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8"))["measures"]}
+    found = []
+    for name in sheets:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read(sheet_parts(path)[name]).decode()
+        allowed = set()
+        for sqref in re.findall(r'<ignoredError sqref="([^"]+)" numberStoredAsText="1"', xml):
+            for area in sqref.split():
+                first_col, first_row, last_col, last_row = openpyxl.utils.cell.range_boundaries(area)
+                allowed |= {(r, c) for r in range(first_row, last_row + 1) for c in range(first_col, last_col + 1)}
+        for row in book[name].iter_rows():
+            for cell in row:
+                said = cell.value.strip() if isinstance(cell.value, str) else ""
+                if (FIGURE_AS_TEXT.match(said) or GLUED.match(said)) and not (
+                        (cell.row, cell.column) in allowed and said in refs):
+                    found.append((name, cell.coordinate, said))
+    return found
+
+
+def test_no_figure_is_a_number_stored_as_text(demo):
+    assert FIGURE_AS_TEXT.match("75.0% (12 of 16)") and FIGURE_AS_TEXT.match("1,046") and FIGURE_AS_TEXT.match("8 \u2020")
+    assert GLUED.match("71 reports, 82 linked offences") and not FIGURE_AS_TEXT.match("4.9a")
+    assert numbers_stored_as_text(demo.workbook, ("Scorecard", "Summary", "Supporting information")) == []
+    strings = [c for s, c in all_cells(demo.book) if s in ("Scorecard", "Summary") and isinstance(c.value, str)]
+    assert len(strings) > 500 and any(FIGURE_AS_TEXT.match(c.value) for c in strings)  # the Refs, allowed
 
 
 @pytest.mark.parametrize("ref", ["4.11", "4.12"])
@@ -286,9 +345,15 @@ def test_brag_column_and_quarter_cells_are_coloured_by_rules(demo):
     for cf in sheet.conditional_formatting:
         for rule in cf.rules:
             rules.setdefault(str(cf.sqref), []).extend(rule.formula or [])
-    on_brag = next(v for k, v in rules.items() if k.startswith(f"{brag_col}2:"))
-    assert {'"Blue"', '"Green"', '"Amber"', '"Red"', '"Monitor"', '"No data"', '"Not yet reported"'} <= set(on_brag)
-    assert any(k.startswith("C2:F") for k in rules)  # each quarter cell lightly in its rating
+    words = {'"Blue"', '"Green"', '"Amber"', '"Red"', '"Monitor"', '"No data"', '"Not yet reported"'}
+    for column in ("BRAG", "Rating last quarter"):
+        letter = openpyxl.utils.get_column_letter(HEADERS.index(column) + 1)
+        assert words <= set(next(v for k, v in rules.items() if k.startswith(f"{letter}2:"))), column
+    for quarter in QUARTERS:  # each quarter's figure and counts lightly in its rating, from its hidden rating
+        first = HEADERS.index(quarter) + 1
+        span = f"{openpyxl.utils.get_column_letter(first)}2:{openpyxl.utils.get_column_letter(first + 2)}"
+        hidden = openpyxl.utils.get_column_letter([c.value for c in sheet[1]].index(f"Rating {quarter}") + 1)
+        assert f'${hidden}2="Red"' in next(v for k, v in rules.items() if k.startswith(span)), quarter
     commentary_col = openpyxl.utils.get_column_letter(HEADERS.index("Commentary") + 1)
     assert '"Commentary needed"' in next(v for k, v in rules.items() if k.startswith(f"{commentary_col}2:"))
     # No cell carries a BRAG fill of its own: the colour comes from the rules.
@@ -324,8 +389,8 @@ def test_every_note_that_a_quarter_has_no_figure_is_true(demo):
     kpis = yaml.safe_load((ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8"))
     table_of = {m["ref"]: m["from"][0]["table"] for m in kpis["measures"]}
     sheet = demo.book["Scorecard"]
-    cells = {(r[0].value, q): r[2 + i] for r in sheet.iter_rows(min_row=2) if r[0].value and r[1].value
-             for i, q in enumerate(QUARTERS)}
+    cells = {(r[0].value, q): r[i] for r in sheet.iter_rows(min_row=2) if r[0].value and r[1].value
+             for q, i in zip(QUARTERS, range(3, 3 + 3 * len(QUARTERS), 3))}
     notes = {key: cell.comment.text for key, cell in cells.items() if cell.comment}
     uncovered = {key for key, note in notes.items() if "no return in the inputs covers this quarter" in note}
     assert ("3.5", "Q3 2024/25") in uncovered
@@ -346,6 +411,93 @@ def test_every_note_that_a_quarter_has_no_figure_is_true(demo):
         assert notes[("4.6", quarter)] == "Not yet reported: nothing recorded for it before Q1 2025/26"
 
 
+def test_the_year_ago_figure_is_the_one_the_long_trend_compares_with(demo):
+    """1.1's same quarter a year earlier counted again from the referrals, and every long trend's
+    word agrees with the two figures the row shows."""
+    referrals = pd.read_csv(demo.inputs / "CSC referrals extract.csv", encoding="cp1252")
+    dates = pd.to_datetime(referrals["Referral date"], format="%d/%m/%Y")
+    expected = int(((dates >= datetime(2024, 7, 1)) & (dates <= datetime(2024, 9, 30))
+                    & referrals["CSE indicator"].eq("Y")).sum())
+    card = scorecard_rows(demo.book)
+    assert card["1.1"]["Year ago Q2 2024/25"] == expected
+    compared = 0
+    for ref, row in card.items():
+        then, now, word = row["Year ago Q2 2024/25"], row["Q2 2025/26"], str(row["Long trend"] or "")
+        if not word:
+            continue
+        assert isinstance(then, (int, float)) and isinstance(now, (int, float)), ref
+        polarity = kpi(ref)["polarity"]
+        rose = "Up" if polarity == "none" else ("Better" if polarity == "higher" else "Worse")
+        fell = "Down" if polarity == "none" else ("Worse" if polarity == "higher" else "Better")
+        assert word.endswith(rose if now > then else fell if now < then else "Same"), (ref, then, now, word)
+        compared += 1
+    assert compared > 30
+
+
+def test_rating_last_quarter_is_the_quarter_before_s_rating(demo):
+    """2.2 rated again for Q1 2025/26 from the feedback (Good or above of all), and every measure's
+    rating last quarter is its Q1 2025/26 rating."""
+    feedback = table(demo.inputs / "Evolve CE data Q2 2025-26.xlsx", "Feedback", "Date received")
+    dates = pd.to_datetime(feedback["Date received"])
+    q1 = feedback[(dates >= datetime(2025, 4, 1)) & (dates <= datetime(2025, 6, 30))]
+    share = 100 * int(q1["Rating"].isin(["Excellent", "Good"]).sum()) / len(q1)
+    card = scorecard_rows(demo.book)
+    assert card["2.2"]["Rating last quarter"] == rate_against_target(share, kpi("2.2")) == "Green"
+    assert card["2.2"]["BRAG"] == "Red"
+    assert all(row["Rating last quarter"] == row["Rating Q1 2025/26"] for row in card.values())
+
+
+def test_the_summary_opens_with_the_key_messages(demo):
+    """The first section after the heading: each measure whose rating changed, with both ratings
+    (worked out here from the Scorecard's two rating columns) and its figures, and each Red with its lead."""
+    sheet = demo.book["Summary"]
+    column = [c.value for c in sheet["A"]]
+    start = column.index("Key messages: what changed since Q1 2025/26")
+    assert start < column.index("Measures by rating, this quarter")
+    card = scorecard_rows(demo.book)
+    rated = {"Blue", "Green", "Amber", "Red"}
+    changed = [ref for ref, row in card.items() if row["BRAG"] != row["Rating last quarter"]
+               and {row["BRAG"], row["Rating last quarter"]} & rated]
+    assert changed == ["2.2", "4.8", "4.11"]
+    topic = column.index(f"Ratings changed since Q1 2025/26 ({len(changed)})")
+    said = column[topic + 1:topic + 1 + len(changed)]
+    for ref, sentence in zip(changed, said):
+        row = card[ref]
+        assert sentence.startswith(f"\u2022 {ref} {row['Measure']}: {row['Rating last quarter']} in Q1 2025/26, "
+                                   f"{row['BRAG']} in Q2 2025/26"), sentence
+    assert "from 93.3% (14 of 15) in Q1 2025/26 to 69.2% (9 of 13) in Q2 2025/26" in said[0]
+    assert said[0].endswith("Lead: Catherine Hall.")  # 2.2 is Red: its objective's lead is named
+    assert "Lead:" not in said[2]  # 4.11 went to Blue
+    signals = column.index("New signals (special cause variation) (2)")
+    assert [str(v).split(" ")[1] for v in column[signals + 1:signals + 3]] == ["1.1", "4.9a"]
+
+
+def test_a_quarter_with_nothing_to_say_says_so(demo, tmp_path):
+    path = tmp_path / "quiet.xlsx"
+    write_workbook(replace(demo.data, messages=demo.data.messages.iloc[0:0]), path)
+    column = [c.value for c in openpyxl.load_workbook(path)["Summary"]["A"]]
+    start = column.index("Key messages: what changed since Q1 2025/26")
+    assert column[start + 1] == ("No rating changed since Q1 2025/26, and no figure shows a new signal or is "
+                                 "incomplete. No figure was restated and no action of the work plan became overdue.")
+
+
+def test_each_red_and_each_special_cause_concern_is_listed_with_its_lead(demo):
+    sheet = demo.book["Summary"]
+    card = scorecard_rows(demo.book)
+    wanted = [ref for ref, row in card.items() if row["BRAG"] == "Red" or "concern" in str(row["Variation"])]
+    title = find(sheet, f"Measures rated Red or with special cause concern this quarter ({len(wanted)})")
+    head = [c.value for c in sheet[title.row + 1]]
+    assert head[:8] == ["Ref", "Measure", "Figure, Q2 2025/26", "n", "of", "BRAG", "Variation", "Lead"]
+    rows = {r[0]: dict(zip(head, r)) for r in sheet.iter_rows(min_row=title.row + 2, max_row=title.row + 1 + len(wanted),
+                                                                values_only=True)}
+    assert list(rows) == wanted
+    objectives = yaml.safe_load((ROOT / "schemas" / "kpis.yaml").read_text(encoding="utf-8"))["objectives"]
+    for ref, row in rows.items():
+        assert row["Lead"] == (kpi(ref).get("lead") or objectives[kpi(ref)["objective"]]["lead"]), ref
+        assert row["Figure, Q2 2025/26"] == card[ref]["Q2 2025/26"] and not isinstance(row["Figure, Q2 2025/26"], str)
+    assert rows["2.4"]["Variation"] == "Special cause concern"
+
+
 def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
     card = demo.data.scorecard.copy()
     first, second = demo.data.quarters[:2]
@@ -355,8 +507,26 @@ def test_restated_and_history_figures_carry_a_comment(demo, tmp_path):
     write_workbook(replace(demo.data, scorecard=card), path)
     sheet = openpyxl.load_workbook(path)["Scorecard"]
     cell = find(sheet, "1.1")
-    assert "From stored history" in sheet.cell(cell.row, 3).comment.text
-    assert "Restated: was 6" in sheet.cell(cell.row, 4).comment.text
+    assert "From stored history" in sheet.cell(cell.row, HEADERS.index(QUARTERS[0]) + 1).comment.text
+    assert "Restated: was 6" in sheet.cell(cell.row, HEADERS.index(QUARTERS[1]) + 1).comment.text
+
+
+def test_a_stand_in_figure_keeps_its_dagger_in_its_format_and_its_source_in_a_note(demo, tmp_path):
+    card = demo.data.scorecard.copy()
+    where = card["ref"].eq("1.3") & card["quarter"].eq(demo.data.quarters[0])
+    note = "\u2020 From the Ofsted Annex A List 2, standing in for the Early Help return"
+    card.loc[where, "source_note"] = note
+    card.loc[card["ref"].eq("1.3"), "year_ago_note"] = note
+    path = tmp_path / "stand-in.xlsx"
+    write_workbook(replace(demo.data, scorecard=card), path)
+    book = openpyxl.load_workbook(path)
+    figure, _, _ = figure_cells(book, "1.3", QUARTERS[0])
+    assert figure.value == int(card.loc[where, "value"].iloc[0]) and figure.number_format == '#,##0 "\u2020"'
+    assert figure.comment.text == note
+    year_ago = book["Scorecard"].cell(figure.row, HEADERS.index("Year ago Q2 2024/25") + 1)
+    assert isinstance(year_ago.value, int) and year_ago.number_format.endswith('"\u2020"')
+    assert year_ago.comment.text == note
+    assert figure_cells(book, "1.3", QUARTERS[1])[0].number_format == COUNT  # the quarters from its own source
 
 
 def test_a_sparkline_group_draws_each_measure_across_the_quarters(demo):
@@ -396,7 +566,8 @@ def test_the_supporting_information_draws_the_tables_and_charts_kpis_yaml_gives(
     assert [t.split(".")[0] for t in titles] == ["A1", "A3", "A4"]
     head = find(sheet, "Rate of positive outcomes")
     assert head is not None and sheet.cell(head.row, 1).value == "Quarter" and sheet.cell(head.row, 3).value is None
-    assert sheet.cell(head.row + 4, 2).number_format == '0.0"%"'  # the figure in the measure's own unit
+    rate = sheet.cell(head.row + 4, 2)
+    assert rate.number_format == PERCENT and 0 < rate.value < 1  # the figure in the measure's own unit, a fraction
 
 
 # --------------------------------------------------------------------------- the other sheets
@@ -420,8 +591,10 @@ def test_summary_gives_the_headline(demo):
     reds = {ref for ref, row in card.items() if row["BRAG"] == "Red"}
     listed = {c.value: c.row for c in sheet["A"] if c.value in reds}
     assert set(listed) == reds
-    assert sheet.cell(listed["2.2"], 3).value == card["2.2"]["Q2 2025/26"]
-    assert sheet.cell(listed["2.2"], 6).value == "Commentary needed"
+    figure, counted, of = figure_cells(demo.book, "2.2", "Q2 2025/26")
+    assert [sheet.cell(listed["2.2"], c).value for c in (3, 4, 5)] == [figure.value, counted.value, of.value]
+    assert [sheet.cell(listed["2.2"], c).number_format for c in (3, 4, 5)] == [PERCENT, COUNT, OF]
+    assert sheet.cell(listed["2.2"], 10).value == "Commentary needed"
     # The data-quality headline: counted from the problems the run found.
     problems = demo.data.problems
     for name, expected in (("Errors", int(problems["severity"].eq("error").sum())),
@@ -470,7 +643,8 @@ def test_supporting_information_has_appendix_3(demo):
     assert [c.value for c in sheet[a2.row + 1]][:3] == ["Quarter", "Intelligence reports", "Linked offences"]
     q2 = [c.value for c in sheet[a2.row + 5]][:3]
     assert q2[0] == "Q2 2025/26"
-    assert scorecard_rows(demo.book)["A2"]["Q2 2025/26"] == f"{q2[1]} reports, {q2[2]} linked offences"
+    figure, counted, _ = figure_cells(demo.book, "A2", "Q2 2025/26")
+    assert (figure.value, counted.value) == (q2[1], q2[2])  # the reports, and the offences linked to them
     for item in ("QATT", "MACE panel", "Professional challenge"):
         assert item in texts
     assert len(demo.data.feedback) and all(q in texts for q in demo.data.feedback["quote"])

@@ -35,7 +35,7 @@ def asked(scorecard: pd.DataFrame, reporting: pd.Period, officer: str) -> pd.Dat
         why = reasons(first["brag"], first["variation"], bool(measure["restated"].ne("").any()))
         if why:
             comment = first["comment"] if isinstance(first["comment"], str) else ""
-            rows.append({"ref": ref, "title": first["title"], "lead": first["measure_lead"] or officer,
+            rows.append({"ref": ref, "title": first["title"], "lead": first["lead"] or officer,
                          "why": "; ".join(why), "comment": comment, "author": first["comment_author"],
                          "received": bool(comment.strip())})
     return pd.DataFrame(rows, columns=ASKED_COLUMNS).astype({"received": bool})

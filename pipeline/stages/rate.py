@@ -74,13 +74,19 @@ def rule_text(target: float | None, stretch: float | None, tolerance: float, pol
 def _earlier(out: pd.DataFrame, figures: pd.DataFrame, same_source: pd.DataFrame, name: str, lag: int) -> pd.DataFrame:
     """The figure `lag` quarters before each one, from the same source wherever that source has
     one (so that a stand-in figure is compared like with like), else the figure shown then;
-    `{name}_mixed` marks a comparison between two different sources."""
-    chosen = figures.assign(quarter=figures["quarter"] + lag).rename(columns={"shown": name, "table": "_then"})
+    `{name}_mixed` marks a comparison between two different sources, and `{name}_table` and
+    `{name}_stand_in` say where the earlier figure came from (the Scorecard shows the year-ago one)."""
+    chosen = figures.assign(quarter=figures["quarter"] + lag).rename(
+        columns={"shown": name, "table": "_then", "stand_in": "_then_stand_in"})
     same = same_source.assign(quarter=same_source["quarter"] + lag).rename(columns={"shown": "_same"})
     out = out.merge(chosen, on=["ref", "quarter"], how="left").merge(same, on=["ref", "quarter", "table"], how="left")
     mixed = out["_same"].isna() & out[name].notna() & out["_then"].ne(out["table"])
     earlier = out["_same"].astype("float64").combine_first(out[name].astype("float64"))
-    return out.assign(**{name: earlier, f"{name}_mixed": mixed}).drop(columns=["_same", "_then"])
+    own = out["_same"].notna()  # the same source as this quarter's figure
+    table = out["table"].where(own, out["_then"]).where(earlier.notna(), "")
+    stand_in = out["stand_in"].where(own, out["_then_stand_in"]).fillna(False).astype(bool) & earlier.notna()
+    return out.assign(**{name: earlier, f"{name}_mixed": mixed, f"{name}_table": table,
+                         f"{name}_stand_in": stand_in}).drop(columns=["_same", "_then", "_then_stand_in"])
 
 
 def rate_measures(values: DataFrame[Figures], catalogue: Catalogue, alternatives: pd.DataFrame | None = None,
@@ -100,7 +106,7 @@ def rate_measures(values: DataFrame[Figures], catalogue: Catalogue, alternatives
         out[column] = out[column].fillna(none) if column in out else none
     out["shown"] = shown(out["value"], out["unit"])
     ok = out["status"].eq("ok") & out["shown"].notna()
-    figures = out.loc[ok, ["ref", "quarter", "shown", "table"]]
+    figures = out.loc[ok, ["ref", "quarter", "shown", "table", "stand_in"]]
     if alternatives is not None and len(alternatives):
         others = alternatives[alternatives["status"].eq("ok")].merge(rules[["ref", "unit"]], on="ref")
         same_source = others.assign(shown=shown(others["value"].astype("float64"), others["unit"]))[
@@ -148,7 +154,8 @@ def _brag(out: pd.DataFrame, ok: pd.Series, low_numbers: int) -> tuple[np.ndarra
 def rate_actions(actions: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
     """The seed's key, as at the end of the reporting quarter:
     Blue achieved; Red not commenced; Amber target date passed (or marked off target);
-    Green commenced and on target. A stated rating that differs is kept and flagged."""
+    Green commenced and on target. A stated rating that differs is kept and flagged; `overdue` marks
+    an action whose target date has passed without its being achieved."""
     achieved = actions["date_achieved"].notna() & (actions["date_achieved"] <= as_at)
     started = actions["date_commenced"].notna() & (actions["date_commenced"] <= as_at)
     overdue = actions["target_date"].notna() & (actions["target_date"] <= as_at)
@@ -162,7 +169,7 @@ def rate_actions(actions: pd.DataFrame, as_at: pd.Timestamp) -> pd.DataFrame:
          "Target date " + when(actions["target_date"]).fillna("") + " has passed",
          pd.Series("Marked off target", index=actions.index)],
         default="Commenced; target date " + when(actions["target_date"]).fillna("not set"))
-    out = actions.assign(brag=computed, brag_reason=reason)
+    out = actions.assign(brag=computed, brag_reason=reason, overdue=overdue & ~achieved)
     stated = out["stated_brag"]
     out["disagrees"] = stated.notna() & stated.ne(out["brag"]).fillna(False).astype(bool)
     remedial = out["remedial_action"].fillna("").str.strip()

@@ -83,9 +83,22 @@ def commentary_for(commentary: pd.DataFrame | None, reporting: pd.Period) -> pd.
     return mine[["ref", "comment", "author"]].drop_duplicates("ref", keep="last")
 
 
+def _stand_in_note(m: Measure, table: str, titles: dict[str, str]) -> str:
+    """'† From the Ofsted Annex A ..., standing in for the Early Help return': a figure's stand-in source."""
+    own, used = titles.get(m.from_[0].table, m.source), titles.get(table, table)
+    return f"{STAND_IN} From the {used}, standing in for the {own}"
+
+
+def _part(got: pd.Series, name: str) -> float | None:
+    value = got.get(name)
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -> dict[str, object]:
-    """One quarter of one measure: its figure as shown, or the word and the reason why there is none."""
-    cell: dict[str, object] = {"value": None, "text": "", "brag": "", "rated_on": "", "detail": "", "reason": "",
+    """One quarter of one measure: its figure as shown with the counts behind it, or the word and
+    the reason why there is none."""
+    cell: dict[str, object] = {"value": None, "numerator": None, "denominator": None, "secondary": None,
+                               "withheld": "", "text": "", "brag": "", "rated_on": "", "detail": "", "reason": "",
                                "history": False, "restated": "", "rows_changed": "", "source_note": ""}
     cell |= {c: got[c] if got is not None else (Variation.TOO_FEW if c == "variation" else "") for c in READINGS}
     if got is None or got["status"] != "ok":
@@ -96,9 +109,9 @@ def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -
     cell |= {"value": float(got["shown"]), "brag": got["brag"], "rated_on": got["rated_on"], "text": text,
              "detail": got["detail"] if isinstance(got.get("detail"), str) else "",
              "history": bool(got.get("from_history", False))}
+    cell |= {part: _part(got, part) for part in ("numerator", "denominator", "secondary")}
     if bool(got.get("stand_in", False)):
-        own, used = titles.get(m.from_[0].table, m.source), titles.get(got["table"], got["table"])
-        cell |= {"text": f"{text} {STAND_IN}", "source_note": f"{STAND_IN} From the {used}, standing in for the {own}"}
+        cell |= {"text": f"{text} {STAND_IN}", "source_note": _stand_in_note(m, got["table"], titles)}
     if pd.notna(got.get("restated_from")):
         cell["restated"] = f"Restated: was {display(m, got['restated_from'], None, None, None).split(' ')[0]}"
         cell["rows_changed"] = got.get("rows_changed") if isinstance(got.get("rows_changed"), str) else ""
@@ -122,9 +135,10 @@ def spc_text(spc: Spc, unit: str) -> str:
 def _about(m: Measure, catalogue: Catalogue, contract: Contract) -> dict[str, object]:
     """The measure as the catalogue defines it, with its objective."""
     objective, spc = catalogue.objectives[m.objective], catalogue.spc_of(m)
-    return {"objective": m.objective, "objective_title": objective.title, "lead": objective.lead or "",
-            "measure_lead": catalogue.lead_of(m) or "", "appendix": objective.appendix, "ref": m.ref, "title": m.title, "unit": m.unit, "polarity": m.polarity,
-            "developing": m.developing, "target": target_text(m, spc.rate_by),
+    return {"objective": m.objective, "objective_title": objective.title, "objective_lead": objective.lead or "",
+            "lead": catalogue.lead_of(m) or "", "appendix": objective.appendix, "ref": m.ref, "title": m.title,
+            "unit": m.unit, "polarity": m.polarity, "developing": m.developing, "target": target_text(m, spc.rate_by),
+            "target_value": m.target, "stretch_value": m.stretch,
             "rule": rule_text(m.target, m.stretch, m.tol, m.polarity, m.developing, spc.rate_by, spc.min_points,
                               m.unit, catalogue.low_numbers),
             "spc": spc_text(spc, m.unit), "description": m.description,
@@ -152,6 +166,8 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
         notes.insert(0, f"Low numbers: {got['denominator']:,.0f} {cases}, too few to rate")
     if _current(got) and bool(got.get("previous_mixed", False)):
         notes.append("short trend compares figures from two different sources")
+    if _current(got) and bool(got.get("year_ago_mixed", False)):
+        notes.append("long trend compares figures from two different sources")
     if now["detail"]:
         notes.append(f"{_breakdown_label(m, contract)}, {label(quarters[-1])}: {now['detail']}")
     if now["brag"] in NO_FIGURE:
@@ -188,7 +204,20 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
         measure = _about(m, catalogue, contract) | {
             "trend_short": now["trend_short"] if _current(now) else "",
             "trend_long": now["trend_long"] if _current(now) else "",
+            **_year_ago(m, now, titles),
             "notes": _notes(m, contract, quarters, cells, now, left_out, catalogue.spc_of(m).rate_by),
         } | _commentary(comments, m.ref, cells)
         rows += [measure | cell for cell in cells]
-    return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)).astype({"value": "float64"})
+    numbers = ("target_value", "stretch_value", "year_ago", "value", "numerator", "denominator", "secondary")
+    return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)).astype(dict.fromkeys(numbers, "float64"))
+
+
+def _year_ago(m: Measure, now: pd.Series | None, titles: dict[str, str]) -> dict[str, object]:
+    """The figure the reporting quarter's long trend compares with (the same quarter a year
+    earlier, from the same source where it has one), so that the page shows it."""
+    figure = None if now is None else now.get("year_ago")
+    if figure is None or pd.isna(figure):
+        return {"year_ago": None, "year_ago_note": "", "year_ago_withheld": False}
+    stand_in = bool(now.get("year_ago_stand_in", False))
+    return {"year_ago": float(figure), "year_ago_withheld": False,
+            "year_ago_note": _stand_in_note(m, now["year_ago_table"], titles) if stand_in else ""}

@@ -81,7 +81,7 @@ def _measures(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
         row += 1
         first = rows.iloc[0]
         group_row(sheet, row, LAST, objective_heading(str(objective), text(first["objective_title"]),
-                                                      text(first["lead"]), bool(first["appendix"])), st.group)
+                                                      text(first["objective_lead"]), bool(first["appendix"])), st.group)
         for m in rows.itertuples(index=False):
             row += 1
             _measure(sheet, st, row, m, number(tolerances.get(m.ref)))

@@ -72,6 +72,16 @@ def put_number(sheet: Worksheet, row: int, col: int, value: object, fmt: Format 
         sheet.write_blank(row, col, None, fmt)
 
 
+def put_figure(sheet: Worksheet, row: int, col: int, value: object, unit: str, fmt: Format) -> None:
+    """A figure in its measure's unit as Excel holds it: a percentage (75.0 on the scorecard) as
+    the fraction 0.75, which the format shows as 75.0% (rounded, so that the formula bar shows
+    0.692 for 69.2%, not 0.6920000000000001)."""
+    figure = number(value)
+    if figure is not None and unit == "percent":
+        figure = round(figure / 100, 6)
+    put_number(sheet, row, col, figure, fmt)
+
+
 def put_date(sheet: Worksheet, row: int, col: int, value: object, fmt: Format) -> None:
     """A real Excel date (never text, so it sorts and never repeats a date typed in an input)."""
     if value is None or pd.isna(value):

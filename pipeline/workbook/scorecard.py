@@ -1,8 +1,12 @@
-"""The Scorecard sheet: every measure by objective, four quarters, target, trends, BRAG, the
-reporting quarter's variation and assurance, and commentary.
+"""The Scorecard sheet: every measure by objective, the same quarter a year earlier, four quarters,
+target, trends, last quarter's and this quarter's BRAG, the reporting quarter's variation and
+assurance, and commentary.
 
-The header stays on row 1 (readers and tests key the table by it); each objective gets a heading
-row; numbers for the sparklines and each quarter's rating sit in hidden columns.
+Every figure is a number in its unit's format (styles.NUMBER_FORMATS), with the counts behind it
+in the two cells after it, so that Excel can sum, sort and chart them; only the words in place of
+a figure are text. The header stays on row 1 (readers and tests key the table by it); each
+objective gets a heading row; numbers for the sparklines and each quarter's rating sit in hidden
+columns.
 """
 
 from __future__ import annotations
@@ -14,16 +18,20 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import label
+from pipeline.stages.privacy import SUPPRESSED
 from pipeline.stages.scorecard import STAND_IN
 from pipeline.vocabulary import ASSURANCE_SYMBOLS, DOWN, NO_FIGURE, STEADY, UP, Assurance, Rating, Variation
 from pipeline.workbook.layout import (
     fit_cell,
     fit_row,
     group_row,
+    number,
     paragraph,
     print_setup,
+    put_figure,
     put_number,
     put_text,
+    row_height,
     set_widths,
     text,
 )
@@ -36,12 +44,16 @@ if TYPE_CHECKING:
     from pipeline.model import ScorecardData
 
 # Columns: what the reader sees, then hidden helpers (numbers for sparklines, ratings for the
-# light colouring of each quarter cell).
-REF, MEASURE, Q1 = 0, 1, 2
-TARGET, SHORT, LONG, BRAG, VARIATION, ASSURANCE, COMMENT, NOTES, SPARK = 6, 7, 8, 9, 10, 11, 12, 13, 14
-VALUES, BRAGS = 15, 19
-# Narrower than before variation and assurance, so that the sheet prints at nearly the same size.
-WIDTHS = (6, 30, 11.5, 11.5, 11.5, 11.5, 14, 9, 9, 10, 14, 13, 36, 17, 10)
+# light colouring of each quarter's cells). Each quarter has three: its figure, and the counts
+# behind it (COUNTED: a percentage's numerator, or count_and_sum's total; OF: a percentage's
+# denominator, or the children a median is taken over).
+REF, MEASURE, YEAR_AGO, Q1 = 0, 1, 2, 3
+PER_QUARTER, COUNTED, OF = 3, 1, 2  # a quarter's columns, and the counts' places after its figure
+TARGET, STRETCH, SHORT, LONG, BEFORE, BRAG, VARIATION, ASSURANCE, COMMENT, NOTES, SPARK = range(15, 26)
+VALUES, BRAGS = 26, 30
+QUARTER_WIDTHS = (10, 5.5, 7)  # "150.0 days" fits its figure column; "of 1,000" its OF column
+# Narrow enough to print one page wide with the year-ago figure and the counts in their own cells.
+WIDTHS = (5.5, 24, 10, *QUARTER_WIDTHS * 4, 8, 7.5, 8, 8, 8.5, 8.5, 11, 10, 24, 22, 9)
 MEANINGS = (
     (Rating.BLUE, "At or beyond the stretch target."),
     (Rating.GREEN, "Target met; or, with no target, special cause improvement (better than the previous quarter "
@@ -57,8 +69,14 @@ STAND_IN_MEANING = (STAND_IN, "From a stand-in source (its cell comment names it
 ASSURANCE_KEY = (f"For a measure with a target: {ASSURANCE_SYMBOLS[Assurance.PASSES]} {Assurance.PASSES}, "
                  f"{ASSURANCE_SYMBOLS[Assurance.FAILS]} {Assurance.FAILS} (the target lies outside the process "
                  f"limits), {ASSURANCE_SYMBOLS[Assurance.HIT_AND_MISS]} {Assurance.HIT_AND_MISS} (inside them).")
-CELL_COMMENTS = ("A quarter's figure carries a comment when it was restated, came from stored history, has no data "
-                 "(with the reason) or has a breakdown. Full definitions and rules: the Definitions sheet.")
+YEAR_AGO_KEY = ("The same quarter a year earlier: the figure the long trend compares with (from the same source "
+                "as this quarter's figure wherever that source has one).")
+COUNTS_KEY = ("Beside each quarter's figure, the counts behind it: a percentage's cases counted (n) of all its cases "
+              "(of), e.g. 75.0%, 12, of 16; the children a median is taken over (of); for a count shown with a "
+              "total, such as A2's linked offences, the total (n).")
+CELL_COMMENTS = ("A quarter's figure carries a comment when it was restated, came from stored history or a stand-in "
+                 "source, has no data (with the reason) or has a breakdown. Full definitions and rules: the "
+                 "Definitions sheet.")
 
 
 def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
@@ -71,20 +89,22 @@ def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
         row += 1
         first = next(iter(measures.values()))[0]
         group_row(sheet, row, SPARK, objective_heading(str(first["objective"]), text(first["objective_title"]),
-                                                       text(first["lead"]), bool(first["appendix"])), st.group)
+                                                       text(first["objective_lead"]), bool(first["appendix"])), st.group)
         for cells in measures.values():
             row += 1
             _measure(sheet, st, row, cells, data)
             sparks.append((xl_rowcol_to_cell(row, SPARK), f"'Scorecard'!{xl_range(row, VALUES, row, VALUES + 3)}"))
     last = row
     if last >= 1:
-        _colours(sheet, st, last)
+        _colours(sheet, st, last, len(data.quarters))
         # A plain line, no markers: LibreOffice draws a sparkline's markers (out of place) but not its
         # line, so markers would print as stray dots; without them the column is simply blank there.
         sheet.add_sparkline(sparks[0][0], {"location": [c for c, _ in sparks], "range": [r for _, r in sparks],
                                            "type": "line", "series_color": NAVY, "weight": 1.5, "empty_cells": "gaps",
                                            "show_hidden": True})
         sheet.autofilter(0, 0, last, SPARK)
+        # A Ref such as 4.10 is a name, not a number: Excel is told so rather than flag it.
+        sheet.ignore_errors({"number_stored_as_text": xl_range(1, REF, last, REF)})
     row = _key(sheet, st, data, last + 2)
     sheet.freeze_panes(1, 2)
     sheet.print_area(0, 0, row, SPARK)
@@ -100,6 +120,11 @@ def _by_objective(scorecard: pd.DataFrame) -> dict[str, dict[str, list[dict]]]:
     return grouped
 
 
+def quarter_column(i: int) -> int:
+    """The column of the i-th quarter's figure (its counts follow it)."""
+    return Q1 + PER_QUARTER * i
+
+
 def _headers(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
     """Column widths, hidden helper columns, and the header row the table is keyed by."""
     quarters = [label(q) for q in data.quarters]
@@ -107,35 +132,42 @@ def _headers(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
     sheet.set_column(VALUES, BRAGS + 3, 12, None, {"hidden": True})
     if data.publish:  # no commentary or notes are published: their columns are left out of view
         sheet.set_column(COMMENT, NOTES, WIDTHS[COMMENT], None, {"hidden": True})
-    headers = ["Ref", "Measure", *quarters, "Target", "Short trend", "Long trend", "BRAG", "Variation", "Assurance",
-               "Commentary", "Notes", "Four quarters"]
+    headers = ["Ref", "Measure", f"Year ago {label(data.reporting - 4)}", *(h for q in quarters for h in (q, "n", "of")),
+               "Target", "Stretch", "Short trend", "Long trend", "Rating last quarter", "BRAG", "Variation",
+               "Assurance", "Commentary", "Notes", "Four quarters"]
     for col, title in enumerate(headers):
-        sheet.write_string(0, col, title, st.head_centre if Q1 <= col <= ASSURANCE or col == SPARK else st.head)
+        sheet.write_string(0, col, title, st.head_centre if YEAR_AGO <= col <= ASSURANCE or col == SPARK else st.head)
     for i, q in enumerate(quarters):
         sheet.write_string(0, VALUES + i, f"Value {q}", st.head)
         sheet.write_string(0, BRAGS + i, f"Rating {q}", st.head)
-    sheet.set_row(0, 30)
+    sheet.set_row(0, row_height(3))
 
 
 def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: ScorecardData) -> None:
-    """One measure's row from its quarters' rows (the measure's own columns are on each): the
-    quarters side by side, their notes as cell comments, then target, trends, BRAG and commentary."""
+    """One measure's row from its quarters' rows (the measure's own columns are on each): the year-ago
+    figure, the quarters side by side with their counts and their notes as cell comments, then
+    target, trends, last quarter's and this quarter's BRAG, and commentary."""
     m = next(cell for cell in cells if cell["quarter"] == data.reporting)
     position = {quarter: i for i, quarter in enumerate(data.quarters)}
     put_text(sheet, row, REF, m["ref"], st.ref)
     put_text(sheet, row, MEASURE, m["title"], st.wrap)
+    _year_ago(sheet, st, row, m)
+    words = []  # the statuses written in place of a figure, for the row's height
     for cell in cells:
         i, now = position[cell["quarter"]], cell is m
-        put_text(sheet, row, Q1 + i, cell["text"], st.figure_now if now else st.figure)
+        col = quarter_column(i)
+        words.append(figure_cells(sheet, st, row, col, cell, now))
         note = _quarter_note(cell)
         if note:
-            sheet.write_comment(row, Q1 + i, note, {"author": "Scorecard", "x_scale": 2.2,
-                                                    "y_scale": 1 + note.count("\n") * 0.4})
+            sheet.write_comment(row, col, note, {"author": "Scorecard", "x_scale": 2.2,
+                                                 "y_scale": 1 + note.count("\n") * 0.4})
         put_number(sheet, row, VALUES + i, cell["value"])
         put_text(sheet, row, BRAGS + i, cell["brag"])
-    put_text(sheet, row, TARGET, m["target"], st.centre)
+    _target(sheet, st, row, m)
     put_text(sheet, row, SHORT, _trend(text(m["trend_short"]), text(m["polarity"])), st.centre)
     put_text(sheet, row, LONG, _trend(text(m["trend_long"]), text(m["polarity"])), st.centre)
+    before = next((cell["brag"] for cell in cells if cell["quarter"] == data.reporting - 1), "")
+    put_text(sheet, row, BEFORE, before, st.rating)
     put_text(sheet, row, BRAG, m["brag"], st.rating)  # the reporting quarter's, as are variation and assurance
     variation = _with_symbol(m["variation_symbol"], m["variation"])
     sure = _with_symbol(m["assurance_symbol"], m["assurance"])
@@ -145,9 +177,58 @@ def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: Sc
     put_text(sheet, row, COMMENT, comment, st.wrap)
     put_text(sheet, row, NOTES, m["notes"], st.wrap)
     fit_row(sheet, row, [(m["title"], WIDTHS[MEASURE]), (comment, WIDTHS[COMMENT]), (m["notes"], WIDTHS[NOTES]),
-                         (m["target"], WIDTHS[TARGET]), (variation, WIDTHS[VARIATION]), (sure, WIDTHS[ASSURANCE]),
-                         *((cell["text"], WIDTHS[Q1] * (0.85 if cell is m else 1)) for cell in cells)], minimum=2)
+                         (m["target"] if number(m["target_value"]) is None else "", WIDTHS[TARGET]),
+                         (variation, WIDTHS[VARIATION]), (sure, WIDTHS[ASSURANCE]), (before, WIDTHS[BEFORE]),
+                         (m["brag"], WIDTHS[BRAG]), *((said, WIDTHS[Q1] * 0.85) for said in words)], minimum=2)
     sheet.write_blank(row, SPARK, None, st.wrap)
+
+
+def figure_cells(sheet: Worksheet, st: Styles, row: int, col: int, cell: dict, now: bool = False) -> str:
+    """A quarter's figure as a number in its unit (\u2020 in its format when from a stand-in source)
+    with the counts behind it in the next two columns (COUNTED, OF); or the word for why there is
+    none, or c where the publishable copy withholds it. The word written, if any. The Summary's
+    list of measures needing attention lays its figures out the same way."""
+    unit = text(cell["unit"])
+    withheld = text(cell["withheld"]).split()
+    value = number(cell["value"])
+    if "value" in withheld:
+        said = SUPPRESSED
+    elif value is None:
+        said = text(cell["text"])
+    else:
+        said = ""
+        put_figure(sheet, row, col, value, unit, st.figures[(unit, now, bool(text(cell["source_note"])))])
+    if said:
+        put_text(sheet, row, col, said, st.figure_now if now else st.figure)
+    counted = "numerator" if number(cell["numerator"]) is not None or "numerator" in withheld else "secondary"
+    for offset, part, fmt in ((COUNTED, counted, st.counted), (OF, "denominator", st.of)):
+        if part in withheld:
+            put_text(sheet, row, col + offset, SUPPRESSED, fmt)
+        else:
+            put_number(sheet, row, col + offset, cell[part], fmt)
+    return said
+
+
+def _year_ago(sheet: Worksheet, st: Styles, row: int, m: dict) -> None:
+    """The figure the long trend compares with, its stand-in source (if any) in a cell comment."""
+    unit, note = text(m["unit"]), text(m["year_ago_note"])
+    if bool(m["year_ago_withheld"]):
+        put_text(sheet, row, YEAR_AGO, SUPPRESSED, st.figure)
+        return
+    put_figure(sheet, row, YEAR_AGO, m["year_ago"], unit, st.figures[(unit, False, bool(note))])
+    if note and number(m["year_ago"]) is not None:
+        sheet.write_comment(row, YEAR_AGO, note, {"author": "Scorecard", "x_scale": 2.2})
+
+
+def _target(sheet: Worksheet, st: Styles, row: int, m: dict) -> None:
+    """The target and stretch target as numbers in the figure's unit; without a target, how the
+    measure is rated instead ('Variation', 'Direction of travel', 'Monitor')."""
+    unit = text(m["unit"])
+    if number(m["target_value"]) is None:
+        put_text(sheet, row, TARGET, m["target"], st.centre)
+    else:
+        put_figure(sheet, row, TARGET, m["target_value"], unit, st.figures[(unit, False, False)])
+    put_figure(sheet, row, STRETCH, m["stretch_value"], unit, st.figures[(unit, False, False)])
 
 
 def _with_symbol(symbol: object, words: object) -> str:
@@ -193,15 +274,18 @@ def _quarter_note(cell: dict) -> str:
     return fit_cell("\n".join(parts))
 
 
-def _colours(sheet: Worksheet, st: Styles, last: int) -> None:
-    """BRAG by rule; each quarter cell lightly in its own rating (read from the hidden rating
-    columns); trends green or red by their word; commentary needed flagged."""
+def _colours(sheet: Worksheet, st: Styles, last: int, quarters: int) -> None:
+    """BRAG (this quarter's and last) by rule; each quarter's cells lightly in its own rating (read
+    from the hidden rating columns); trends green or red by their word; commentary needed flagged."""
     brag_rules(sheet, st, 1, BRAG, last, BRAG)
     spc_rules(sheet, st, 1, VARIATION, last, ASSURANCE)
-    rating_cell = xl_rowcol_to_cell(1, BRAGS, row_abs=False, col_abs=False)
-    for word, fmt in st.light.items():
-        sheet.conditional_format(1, Q1, last, Q1 + 3, {"type": "formula", "criteria": f'={rating_cell}="{word}"',
-                                                       "format": fmt})
+    brag_rules(sheet, st, 1, BEFORE, last, BEFORE)
+    for i in range(quarters):
+        rating_cell = xl_rowcol_to_cell(1, BRAGS + i, row_abs=False, col_abs=True)
+        first = quarter_column(i)
+        for word, fmt in st.light.items():
+            sheet.conditional_format(1, first, last, first + PER_QUARTER - 1,
+                                     {"type": "formula", "criteria": f'={rating_cell}="{word}"', "format": fmt})
     for col in (SHORT, LONG):
         sheet.conditional_format(1, col, last, col, {"type": "text", "criteria": "containing", "value": "Better",
                                                      "format": st.better})
@@ -222,7 +306,8 @@ def _key(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
         sheet.write_string(row, MEASURE, word, st.rating)
         paragraph(sheet, row, Q1, NOTES, meaning, st.para, width)
     brag_rules(sheet, st, key_first, MEASURE, row, MEASURE)
-    for name, said in (("Variation", _variation_key(data.spc_settings.min_points)), ("Assurance", ASSURANCE_KEY),
+    for name, said in (("Year ago", YEAR_AGO_KEY), ("n, of", COUNTS_KEY),
+                       ("Variation", _variation_key(data.spc_settings.min_points)), ("Assurance", ASSURANCE_KEY),
                        ("Cell comments", CELL_COMMENTS)):
         row += 1
         sheet.write_string(row, MEASURE, name, st.label)

@@ -63,6 +63,14 @@ SPC_LINES = {
 }
 SPC_POINT = {"type": "circle", "size": 5, "fill": {"color": WHITE}, "border": {"color": SPC_GREY}}
 
+# How a figure reads, by its measure's unit: a number Excel can sum, sort and chart (a percentage is
+# stored as a fraction: 0.75 reads 75.0%), with the stand-in marker in the format, not the value.
+NUMBER_FORMATS = {"count": "#,##0", "percent": "0.0%", "days": '0.0 "days"'}
+STAND_IN_FORMATS = {"count": '#,##0 "\u2020"', "percent": '0.0% "\u2020"', "days": '0.0 "days \u2020"'}
+PERCENT_AXIS = "0%"  # a chart's axis of percentages, in whole points
+# The counts beside a figure: a percentage's cases counted and all its cases ('12', 'of 16').
+COUNTED_FORMAT, OF_FORMAT = "#,##0", '"of "#,##0'
+
 # The formats the error report shares with the workbooks.
 HEAD = {"bold": True, "bg_color": HEAD_FILL, "border": 1, "text_wrap": True, "valign": "top"}
 WRAP = {"valign": "top", "text_wrap": True}
@@ -100,7 +108,12 @@ class Styles:
         self.count = add({**cell, "num_format": "#,##0"})
         self.count_bold = add({**cell, "num_format": "#,##0", "bold": True, "top": 2})
         self.label_bold = add({**cell, "bold": True, "top": 2})
-        self.percent = add({**cell, "num_format": '0.0"%"'})
+        # A figure in its unit, keyed by (unit, the reporting quarter's (bold), from a stand-in source).
+        self.figures = {(unit, now, marked): add({**cell, "align": "center", "bold": now,
+                                                  "num_format": (STAND_IN_FORMATS if marked else NUMBER_FORMATS)[unit]})
+                        for unit in NUMBER_FORMATS for now in (False, True) for marked in (False, True)}
+        self.counted = add({**cell, "num_format": COUNTED_FORMAT, "align": "right"})
+        self.of = add({**cell, "num_format": OF_FORMAT, "align": "left"})
         self.date = add({**cell, "num_format": "dd/mm/yyyy", "align": "left"})
         self.month = add({**cell, "num_format": "mmm yyyy", "align": "left"})
         self.one_place = add({**cell, "num_format": "0.0"})

@@ -6,15 +6,25 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from xlsxwriter.chart import Chart
+from xlsxwriter.utility import xl_range
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.quarters import first_day, label, last_day
 from pipeline.stages.commentary import asked
+from pipeline.stages.messages import NO_LEAD
 from pipeline.stages.quality import failed_count
 from pipeline.vocabulary import RATED, Assurance, Rating, Variation
 from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
-from pipeline.workbook.styles import GRIDLINES, RATING_CHART, RATING_CHART_EDGE, Styles, brag_rules, spc_rules
+from pipeline.workbook.scorecard import figure_cells
+from pipeline.workbook.styles import (
+    GRIDLINES,
+    RATING_CHART,
+    RATING_CHART_EDGE,
+    Styles,
+    brag_rules,
+    spc_rules,
+)
 from pipeline.workbook.words import APPENDIX, COMMENTARY_NEEDED
 
 if TYPE_CHECKING:
@@ -29,6 +39,7 @@ KINDS = (("Rated", "Higher or lower is better", ("higher", "lower")),
 PUBLISH_NOTE = ("This is the publishable copy: counts from 1 to 4, and figures that would reveal them, are shown "
                 "as c; commentary, notes and all text from the agencies' returns are left out.")
 CHART_ROWS = 15  # the rows the BRAG chart covers: nothing is written under it
+FIGURE, LEAD = 2, 7  # the list of measures needing attention: figure and counts, rating, variation, lead, commentary
 
 
 def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
@@ -37,9 +48,10 @@ def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
     sheet.hide_gridlines(2)
     set_widths(sheet, WIDTHS)
     row = _heading(sheet, st, data)
+    row = _messages(sheet, st, data, row)
     row = _counts(book, sheet, st, data, row)
     row = _variation(sheet, st, data, row)
-    row = _reds(sheet, st, data, row)
+    row = _attention(sheet, st, data, row)
     row = _incomplete(sheet, st, data, row)
     if data.publish:
         paragraph(sheet, row, 0, LAST, PUBLISH_NOTE, st.para, sum(WIDTHS))
@@ -203,42 +215,76 @@ def _incomplete(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> 
     return row + 2
 
 
-def _reds(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
-    """Each Red measure with its figure, and who commented on it, or that commentary is needed."""
-    card = _this_quarter(data)
-    reds = card[card["brag"].eq(Rating.RED)]
-    sheet.write_string(row, 0, f"Measures rated Red this quarter ({len(reds)})", st.subtitle)
+def _messages(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """The key messages (pipeline.stages.messages), topic by topic, one paragraph a sentence."""
+    before = label(data.reporting - 1)
+    sheet.write_string(row, 0, f"Key messages: what changed since {before}", st.subtitle)
     row += 1
-    if reds.empty:
-        sheet.write_string(row, 0, "No measure is rated Red this quarter.", st.plain)
+    messages, width = data.messages, sum(WIDTHS)
+    if messages.empty:  # the publishable copy carries no restatements or work plan, so says nothing of them
+        said = f"No rating changed since {before}, and no figure shows a new signal or is incomplete." + (
+            "" if data.publish else " No figure was restated and no action of the work plan became overdue.")
+        put_text(sheet, row, 0, said, st.plain)
         return row + 2
-    sheet.write_string(row, 0, "Ref", st.head)
-    sheet.write_string(row, 1, "Measure", st.head)
-    merged(sheet, row, 2, 4, f"Figure, {label(data.reporting)}", st.head)
-    if not data.publish:
-        merged(sheet, row, 5, LAST, "Commentary", st.head)
-    first = row + 1
-    for record in reds.itertuples(index=False):
+    for topic, said in messages.groupby("topic", sort=False):
+        put_text(sheet, row, 0, f"{topic} ({len(said)})", st.label)
         row += 1
-        put_text(sheet, row, 0, record.ref, st.ref)
-        put_text(sheet, row, 1, record.title, st.wrap)
-        merged(sheet, row, 2, 4, record.text, st.wrap)
-        if data.publish:
-            fit_row(sheet, row, ((record.title, WIDTHS[1]),))
-            continue
-        who = _commented_by(record)
-        merged(sheet, row, 5, LAST, who, st.wrap)
-        fit_row(sheet, row, ((record.title, WIDTHS[1]), (record.text, sum(WIDTHS[2:5])), (who, sum(WIDTHS[5:]))))
-    sheet.conditional_format(first, 5, row, 5, {"type": "cell", "criteria": "==", "value": f'"{COMMENTARY_NEEDED}"',
-                                                "format": st.attention})
+        for sentence in said["sentence"]:
+            paragraph(sheet, row, 0, LAST, f"\u2022 {sentence}", st.para, width)
+            row += 1
+    return row + 1
+
+
+def _attention(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
+    """Each measure rated Red or showing special cause concern: its figure and the counts behind
+    it as numbers, its rating and variation, its lead, and who commented or that commentary is needed."""
+    card = _this_quarter(data)
+    listed = card[card["brag"].eq(Rating.RED) | card["variation"].eq(Variation.CONCERN)]
+    sheet.write_string(row, 0, f"Measures rated Red or with special cause concern this quarter ({len(listed)})",
+                       st.subtitle)
+    row += 1
+    if listed.empty:
+        sheet.write_string(row, 0, "No measure is rated Red or shows special cause concern this quarter.", st.plain)
+        return row + 2
+    lead_last = LAST if data.publish else LEAD + 1
+    for col, title in ((0, "Ref"), (1, "Measure"), (FIGURE, f"Figure, {label(data.reporting)}"), (FIGURE + 1, "n"),
+                       (FIGURE + 2, "of"), (FIGURE + 3, "BRAG"), (FIGURE + 4, "Variation")):
+        sheet.write_string(row, col, title, st.head_centre if col >= FIGURE else st.head)
+    merged(sheet, row, LEAD, lead_last, "Lead", st.head)
+    if not data.publish:
+        merged(sheet, row, LEAD + 2, LAST, "Commentary", st.head)
+    sheet.set_row(row, 30)
+    first = row + 1
+    for record in listed.to_dict("records"):
+        row += 1
+        put_text(sheet, row, 0, record["ref"], st.ref)
+        put_text(sheet, row, 1, record["title"], st.wrap)
+        figure_cells(sheet, st, row, FIGURE, record)
+        put_text(sheet, row, FIGURE + 3, record["brag"], st.rating)
+        put_text(sheet, row, FIGURE + 4, record["variation"], st.centre)
+        merged(sheet, row, LEAD, lead_last, record["lead"] or NO_LEAD, st.wrap)
+        heights = [(record["title"], WIDTHS[1]), (record["variation"], WIDTHS[FIGURE + 4]),
+                   (record["lead"] or NO_LEAD, sum(WIDTHS[LEAD:lead_last + 1]))]
+        if not data.publish:
+            who = _commented_by(record)
+            merged(sheet, row, LEAD + 2, LAST, who, st.wrap)
+            heights.append((who, sum(WIDTHS[LEAD + 2:])))
+        fit_row(sheet, row, heights)
+    brag_rules(sheet, st, first, FIGURE + 3, row, FIGURE + 3)
+    spc_rules(sheet, st, first, FIGURE + 4, row, FIGURE + 4)
+    sheet.ignore_errors({"number_stored_as_text": xl_range(first, 0, row, 0)})  # a Ref is a name, not a number
+    if not data.publish:
+        sheet.conditional_format(first, LEAD + 2, row, LEAD + 2, {"type": "cell", "criteria": "==",
+                                                                  "value": f'"{COMMENTARY_NEEDED}"',
+                                                                  "format": st.attention})
     return row + 2
 
 
-def _commented_by(record: Any) -> str:  # a row of the scorecard's itertuples()
-    """Who gave the commentary on a measure, or that it is needed."""
-    if not text(record.comment):
-        return COMMENTARY_NEEDED
-    return text(record.comment_author) or "Commentary given (no author named)"
+def _commented_by(record: dict[str, Any]) -> str:
+    """Who gave the commentary on a measure, or that it is needed (a Red measure), or that there is none."""
+    if not text(record["comment"]):
+        return COMMENTARY_NEEDED if bool(record["needs_commentary"]) else "No commentary"
+    return text(record["comment_author"]) or "Commentary given (no author named)"
 
 
 def _commentary_round(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:

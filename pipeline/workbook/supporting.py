@@ -17,12 +17,12 @@ from pipeline.workbook.layout import (
     paragraph,
     print_setup,
     put_date,
-    put_number,
+    put_figure,
     put_text,
     set_widths,
     text,
 )
-from pipeline.workbook.styles import GRIDLINES, SERIES_COLOURS, SPC_LINES, Styles
+from pipeline.workbook.styles import GRIDLINES, NUMBER_FORMATS, PERCENT_AXIS, SERIES_COLOURS, SPC_LINES, Styles
 from pipeline.workbook.words import APPENDIX
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _measure(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, 
         sheet.write_string(row, 0, record["quarter"], st.ref)
         for i, column in enumerate(columns):
             # A quarter without data stays blank (explained under the table): text would chart as zero.
-            put_number(sheet, row, 1 + i, record[column.figure], st.percent if column.unit == "percent" else st.count)
+            put_figure(sheet, row, 1 + i, record[column.figure], column.unit, st.figures[(column.unit, False, False)])
     first, last = header + 1, row
     for record in figures:
         if not record["ok"]:
@@ -148,7 +148,7 @@ def _chart(book: Workbook, sheet: Worksheet, ref: str, title: str, kind: str, co
         }
         if labelled:
             series["data_labels"] = {
-                "value": True, "num_format": '0.0"%"' if column.unit == "percent" else "#,##0", "font": {"size": 8},
+                "value": True, "num_format": NUMBER_FORMATS[column.unit], "font": {"size": 8},
                 **({"position": "outside_end"} if kind == "column" else
                    {"position": "right", "custom": [{"delete": True}] * (last - first) + [None]})}
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
@@ -166,7 +166,7 @@ def _chart(book: Workbook, sheet: Worksheet, ref: str, title: str, kind: str, co
     only = plotted[0][1].heading if len(plotted) == 1 else ("Share" if percent else "Number")
     chart.set_y_axis({"name": only + (" (%)" if percent else ""), "name_font": {"size": 9}, "min": 0,
                       "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}},
-                      "num_format": '0"%"' if percent else "#,##0"})
+                      "num_format": PERCENT_AXIS if percent else NUMBER_FORMATS["count"]})
     chart.show_blanks_as("gap")
     chart.set_size({"width": 540, "height": 230})
     return chart
@@ -193,7 +193,7 @@ def _target_line(book: Workbook, sheet: Worksheet, chart: Chart, kind: str, targ
     """The target as a dashed red line across the quarters, named with its figure in the legend. A
     chart's series must be cells: the target is written beside each quarter in a hidden column."""
     for row in range(first, last + 1):
-        sheet.write_number(row, TARGET_COL, target)
+        sheet.write_number(row, TARGET_COL, target / 100 if unit == "%" else target)  # a share as a fraction
     sheet.set_column(TARGET_COL, TARGET_COL, None, None, {"hidden": True})
     line = chart if kind == "line" else book.add_chart({"type": "line"})
     line.add_series({"name": f"Target {target:g}{unit}", "categories": [SHEET, first, 0, last, 0],

@@ -77,7 +77,7 @@ def _objectives(data: ScorecardData) -> dict[str, tuple[str, str, bool]]:
         return {}
     firsts = card.drop_duplicates("objective")
     return {str(o): (text(t), text(lead), bool(appendix)) for o, t, lead, appendix
-            in firsts[["objective", "objective_title", "lead", "appendix"]].itertuples(index=False)}
+            in firsts[["objective", "objective_title", "objective_lead", "appendix"]].itertuples(index=False)}
 
 
 def _action(sheet: Worksheet, st: Styles, row: int, action: Any) -> None:  # a row of data.actions.itertuples()
