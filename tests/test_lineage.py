@@ -202,8 +202,8 @@ def test_every_breakdown_of_the_demo_lists_every_category_and_adds_up(built):
                 assert sum(int(p["n"].replace(",", "")) for p in parts) == figure, (measure.ref, quarter, text)
             checked += 1
     assert checked >= 28  # 1.4, 2.3, 2.5, 3.1 to 3.4 in four quarters, and 3.5 in those it has
-    notes = rows["1.4"][head.index("Notes")].value
-    assert "By agency, Q2 2025/26: " in notes  # on paper too, not only in a cell comment
+    under = sheet.cell(rows["1.4"][0].row + 2, 2).value  # 1.4's commentary line, then its notes line
+    assert under.startswith("Notes: ") and "By agency, Q2 2025/26: " in under  # on paper too, not only in a comment
 
 
 def test_row_ranges_are_written_as_a_person_would():

@@ -43,7 +43,7 @@ SHEETS = ["Summary", "Scorecard", "Charts", "Work plan", "Supporting information
 CHART_DATA = "Chart data"  # the pack's hidden sheet, the numbers its charts draw
 CHECKS = ["Data quality", "Sources", "Lineage", "SPC data"]  # the officer's checks
 HEADERS = ["Ref", "Measure", "Year ago Q2 2024/25", *(h for q in QUARTERS for h in (q, "n", "of")), "Target", "Stretch",
-           "Short trend", "Long trend", "Rating last quarter", "BRAG", "Variation", "Assurance", "Commentary", "Notes"]
+           "Short trend", "Long trend", "Rating last quarter", "BRAG", "Variation", "Assurance"]
 PERCENT, COUNT, DAYS, OF = "0.0%", "#,##0", '0.0 "days"', '"of "#,##0'
 MARKING = "OFFICIAL-SENSITIVE"
 
@@ -100,10 +100,19 @@ def in_q2(values: pd.Series) -> pd.Series:
 
 
 def scorecard_rows(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
-    """Measure rows keyed by Ref (objective heading rows have an empty first cell)."""
+    """Measure rows keyed by Ref (objective heading rows have an empty first cell), each with the
+    lines under it as "Commentary" (the whole line) and "Notes" (after its label), None without."""
     rows = list(book["Scorecard"].iter_rows(values_only=True))
     names = rows[0]
-    return {r[0]: dict(zip(names, r)) for r in rows[1:] if r and r[0] and r[1] and r[0] != "Key"}
+    card: dict[str, dict[str, object]] = {}
+    for r in rows[1:]:
+        if r and r[0] and r[1] and r[0] != "Key":
+            ref = r[0]
+            card[ref] = dict(zip(names, r)) | {"Commentary": None, "Notes": None}
+        elif r and not r[0] and isinstance(r[1], str) and card and r[1].startswith(("Commentary", "Notes: ")):
+            key = "Notes" if r[1].startswith("Notes: ") else "Commentary"
+            card[ref][key] = r[1].removeprefix("Notes: ")
+    return card
 
 
 def find(sheet, value: str):
@@ -354,8 +363,6 @@ def test_brag_column_and_quarter_cells_are_coloured_by_rules(demo):
         span = f"{openpyxl.utils.get_column_letter(first)}2:{openpyxl.utils.get_column_letter(first + 2)}"
         hidden = openpyxl.utils.get_column_letter([c.value for c in sheet[1]].index(f"Rating {quarter}") + 1)
         assert f'${hidden}2="Red"' in next(v for k, v in rules.items() if k.startswith(span)), quarter
-    commentary_col = openpyxl.utils.get_column_letter(HEADERS.index("Commentary") + 1)
-    assert '"Commentary needed"' in next(v for k, v in rules.items() if k.startswith(f"{commentary_col}2:"))
     # No cell carries a BRAG fill of its own: the colour comes from the rules.
     card_rows = [c for c in sheet[brag_col][1:] if c.value in ("Red", "Green")]
     assert card_rows and all(c.fill.fgColor.rgb in (None, "00000000") for c in card_rows)
@@ -369,9 +376,13 @@ def test_red_measures_without_commentary_stand_out(demo):
         assert card[ref]["Commentary"]  # either the comment or the words "Commentary needed"
     # As in a real quarter, each Red measure has commentary from its lead's service, signed with a role,
     # but for one left without on purpose, so that "Commentary needed" is seen.
-    without = [ref for ref in reds if card[ref]["Commentary"] == "Commentary needed"]
+    without = [ref for ref in reds if card[ref]["Commentary"].startswith("Commentary needed")]
     assert without == ["2.2"]
-    assert card["4.7"]["Commentary"].endswith("\n(Head of Evolve)")
+    assert card["2.2"]["Commentary"] == "Commentary needed: not yet received from Catherine Hall"  # 2's lead
+    assert card["4.7"]["Commentary"].startswith("Commentary (Head of Evolve): ")
+    sheet = demo.book["Scorecard"]
+    needed = next(c for row in sheet.iter_rows() for c in row if str(c.value).startswith("Commentary needed"))
+    assert needed.font.b and needed.fill.fgColor.rgb.endswith("FFC7CE")  # it stands out, in print too
     assert "Early Help Service Manager" in card["1.3"]["Commentary"]  # a team's own comment, unasked
 
 
@@ -835,7 +846,7 @@ def test_text_beginning_with_equals_is_written_as_text(demo, tmp_path):
     found = {c.value: c.data_type for s, c in cells if isinstance(c.value, str)}
     for text in (quote, '=HYPERLINK("http://example.invalid","click")', "=evil.csv", "=1+1", "=SUM(A1:A9)", "-2"):
         assert found.get(text) == "s", text
-    assert any(v.startswith("+1+1") and t == "s" for v, t in found.items())
+    assert found.get("Commentary (@lead): +1+1") == "s"  # the line under 1.4
     assert not [c for _, c in [*all_cells(demo.book), *all_cells(demo.checks_book)] if c.data_type == "f"]  # nor the demo's
 
 

@@ -1,12 +1,15 @@
 """The Scorecard sheet: every measure by objective, the same quarter a year earlier, four quarters,
 target, trends, last quarter's and this quarter's BRAG, the reporting quarter's variation and
-assurance, and commentary.
+assurance; under a measure, its commentary and notes, when it has any.
 
 Every figure is a number in its unit's format (styles.NUMBER_FORMATS), with the counts behind it
 in the two cells after it, so that Excel can sum, sort and chart them; only the words in place of
 a figure are text. The header stays on row 1 (readers and tests key the table by it); each
-objective gets a heading row; numbers for the sparklines and each quarter's rating sit in hidden
-columns.
+objective gets a heading row. Commentary and notes are lines across the row under the measure (its
+Ref cell empty), so that they print at full width only where there is something to say, rather
+than as two columns that are empty on most rows. The sparklines sit just beyond the print area
+(LibreOffice does not draw them, so on paper they would be an empty column; the Charts sheet
+prints the trends); numbers for them and each quarter's rating sit in hidden columns.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pipeline.workbook.layout import (
     fit_cell,
     fit_row,
     group_row,
+    line_count,
     number,
     paragraph,
     print_setup,
@@ -49,11 +53,15 @@ if TYPE_CHECKING:
 # denominator, or the children a median is taken over).
 REF, MEASURE, YEAR_AGO, Q1 = 0, 1, 2, 3
 PER_QUARTER, COUNTED, OF = 3, 1, 2  # a quarter's columns, and the counts' places after its figure
-TARGET, STRETCH, SHORT, LONG, BEFORE, BRAG, VARIATION, ASSURANCE, COMMENT, NOTES, SPARK = range(15, 26)
+TARGET, STRETCH, SHORT, LONG, BEFORE, BRAG, VARIATION, ASSURANCE = range(15, 23)
+LAST = ASSURANCE  # the last printed column
+SPARK = LAST + 2  # beyond the print area, after a gap
 VALUES, BRAGS = 26, 30
-QUARTER_WIDTHS = (10, 5.5, 7)  # "150.0 days" fits its figure column; "of 1,000" its OF column
-# Narrow enough to print one page wide with the year-ago figure and the counts in their own cells.
-WIDTHS = (5.5, 24, 10, *QUARTER_WIDTHS * 4, 8, 7.5, 8, 8, 8.5, 8.5, 11, 10, 24, 22, 9)
+QUARTER_WIDTHS = (9, 4.5, 6)  # "150.0 days" fits its figure column; "1,046" its n and "of 1,000" its of
+# Narrow enough to print one page wide at about 75% (11-point text above 8 points on paper) with the
+# year-ago figure and the counts in their own cells; headings and longer words wrap.
+WIDTHS = (5, 17, 9, *QUARTER_WIDTHS * 4, 7.5, 6, 6.5, 6.5, 7, 7, 10.5, 9, 2, 12)
+UNDER_WIDTH = sum(WIDTHS[MEASURE:LAST + 1])  # a line under a measure runs from its Measure to its Assurance
 MEANINGS = (
     (Rating.BLUE, "At or beyond the stretch target."),
     (Rating.GREEN, "Target met; or, with no target, special cause improvement (better than the previous quarter "
@@ -77,6 +85,8 @@ COUNTS_KEY = ("Beside each quarter's figure, the counts behind it: a percentage'
 CELL_COMMENTS = ("A quarter's figure carries a comment when it was restated, came from stored history or a stand-in "
                  "source, has no data (with the reason) or has a breakdown. Full definitions and rules: the "
                  "Definitions sheet.")
+UNDER_KEY = ("Under a measure: the lead's commentary (or that it is needed), and notes on how it was rated and "
+             "this quarter's breakdown, where it has any.")
 
 
 def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
@@ -88,12 +98,14 @@ def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
     for measures in _by_objective(data.scorecard).values():
         row += 1
         first = next(iter(measures.values()))[0]
-        group_row(sheet, row, SPARK, objective_heading(str(first["objective"]), text(first["objective_title"]),
+        group_row(sheet, row, LAST, objective_heading(str(first["objective"]), text(first["objective_title"]),
                                                        text(first["objective_lead"]), bool(first["appendix"])), st.group)
         for cells in measures.values():
             row += 1
             _measure(sheet, st, row, cells, data)
             sparks.append((xl_rowcol_to_cell(row, SPARK), f"'Scorecard'!{xl_range(row, VALUES, row, VALUES + 3)}"))
+            if not data.publish:  # no commentary or notes are published
+                row = _lines_under(sheet, st, row, next(c for c in cells if c["quarter"] == data.reporting))
     last = row
     if last >= 1:
         _colours(sheet, st, last, len(data.quarters))
@@ -102,12 +114,12 @@ def write_scorecard(book: Workbook, st: Styles, data: ScorecardData) -> None:
         sheet.add_sparkline(sparks[0][0], {"location": [c for c, _ in sparks], "range": [r for _, r in sparks],
                                            "type": "line", "series_color": NAVY, "weight": 1.5, "empty_cells": "gaps",
                                            "show_hidden": True})
-        sheet.autofilter(0, 0, last, SPARK)
+        sheet.autofilter(0, 0, last, LAST)
         # A Ref such as 4.10 is a name, not a number: Excel is told so rather than flag it.
         sheet.ignore_errors({"number_stored_as_text": xl_range(1, REF, last, REF)})
     row = _key(sheet, st, data, last + 2)
     sheet.freeze_panes(1, 2)
-    sheet.print_area(0, 0, row, SPARK)
+    sheet.print_area(0, 0, row, LAST)
     print_setup(sheet, data)
 
 
@@ -130,13 +142,12 @@ def _headers(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
     quarters = [label(q) for q in data.quarters]
     set_widths(sheet, WIDTHS)
     sheet.set_column(VALUES, BRAGS + 3, 12, None, {"hidden": True})
-    if data.publish:  # no commentary or notes are published: their columns are left out of view
-        sheet.set_column(COMMENT, NOTES, WIDTHS[COMMENT], None, {"hidden": True})
     headers = ["Ref", "Measure", f"Year ago {label(data.reporting - 4)}", *(h for q in quarters for h in (q, "n", "of")),
                "Target", "Stretch", "Short trend", "Long trend", "Rating last quarter", "BRAG", "Variation",
-               "Assurance", "Commentary", "Notes", "Four quarters"]
+               "Assurance"]
     for col, title in enumerate(headers):
-        sheet.write_string(0, col, title, st.head_centre if YEAR_AGO <= col <= ASSURANCE or col == SPARK else st.head)
+        sheet.write_string(0, col, title, st.head_centre if YEAR_AGO <= col else st.head)
+    sheet.write_string(0, SPARK, "Four quarters", st.head_centre)
     for i, q in enumerate(quarters):
         sheet.write_string(0, VALUES + i, f"Value {q}", st.head)
         sheet.write_string(0, BRAGS + i, f"Rating {q}", st.head)
@@ -146,7 +157,7 @@ def _headers(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
 def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: ScorecardData) -> None:
     """One measure's row from its quarters' rows (the measure's own columns are on each): the year-ago
     figure, the quarters side by side with their counts and their notes as cell comments, then
-    target, trends, last quarter's and this quarter's BRAG, and commentary."""
+    target, trends, last quarter's and this quarter's BRAG, variation and assurance."""
     m = next(cell for cell in cells if cell["quarter"] == data.reporting)
     position = {quarter: i for i, quarter in enumerate(data.quarters)}
     put_text(sheet, row, REF, m["ref"], st.ref)
@@ -173,14 +184,32 @@ def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: Sc
     sure = _with_symbol(m["assurance_symbol"], m["assurance"])
     put_text(sheet, row, VARIATION, variation, st.centre)
     put_text(sheet, row, ASSURANCE, sure, st.centre)
-    comment = _commentary(m)
-    put_text(sheet, row, COMMENT, comment, st.wrap)
-    put_text(sheet, row, NOTES, m["notes"], st.wrap)
-    fit_row(sheet, row, [(m["title"], WIDTHS[MEASURE]), (comment, WIDTHS[COMMENT]), (m["notes"], WIDTHS[NOTES]),
-                         (m["target"] if number(m["target_value"]) is None else "", WIDTHS[TARGET]),
+    fit_row(sheet, row, [(m["title"], WIDTHS[MEASURE]), (m["target"] if number(m["target_value"]) is None else "", WIDTHS[TARGET]),
                          (variation, WIDTHS[VARIATION]), (sure, WIDTHS[ASSURANCE]), (before, WIDTHS[BEFORE]),
                          (m["brag"], WIDTHS[BRAG]), *((said, WIDTHS[Q1] * 0.85) for said in words)], minimum=2)
     sheet.write_blank(row, SPARK, None, st.wrap)
+
+
+def _lines_under(sheet: Worksheet, st: Styles, row: int, m: dict) -> int:
+    """The measure's commentary and notes, each on a line of its own under it across the table (a
+    bold label, then the words), only where there is something to say; the last row used."""
+    comment, author = text(m["comment"]), text(m["comment_author"])
+    lines = []
+    if comment:
+        lines.append((f"Commentary ({author}): " if author else "Commentary: ", comment, st.under))
+    elif bool(m["needs_commentary"]):
+        lead = text(m["lead"])
+        lines.append((f"{COMMENTARY_NEEDED}: ", f"not yet received from {lead}" if lead else "not yet received",
+                      st.needed))
+    if text(m["notes"]):
+        lines.append(("Notes: ", text(m["notes"]), st.under))
+    for label_, said, fmt in lines:
+        row += 1
+        sheet.write_blank(row, REF, None, fmt)
+        sheet.merge_range(row, MEASURE, row, LAST, "", fmt)
+        sheet.write_rich_string(row, MEASURE, st.under_label, label_, said, fmt)
+        sheet.set_row(row, row_height(line_count(label_ + said, UNDER_WIDTH)))
+    return row
 
 
 def figure_cells(sheet: Worksheet, st: Styles, row: int, col: int, cell: dict, now: bool = False) -> str:
@@ -236,14 +265,6 @@ def _with_symbol(symbol: object, words: object) -> str:
     return " ".join(part for part in (text(symbol), text(words)) if part)
 
 
-def _commentary(m: dict) -> str:
-    """The comment with its author; or that one is needed (a Red measure without one)."""
-    comment, author = text(m["comment"]), text(m["comment_author"])
-    if comment:
-        return comment + (f"\n({author})" if author else "")
-    return COMMENTARY_NEEDED if bool(m["needs_commentary"]) else ""
-
-
 def _trend(word: str, polarity: str) -> str:
     """'▲ Better': the arrow shows whether the figure rose or fell, the word what that means."""
     if not word:
@@ -276,7 +297,7 @@ def _quarter_note(cell: dict) -> str:
 
 def _colours(sheet: Worksheet, st: Styles, last: int, quarters: int) -> None:
     """BRAG (this quarter's and last) by rule; each quarter's cells lightly in its own rating (read
-    from the hidden rating columns); trends green or red by their word; commentary needed flagged."""
+    from the hidden rating columns); trends green or red by their word."""
     brag_rules(sheet, st, 1, BRAG, last, BRAG)
     spc_rules(sheet, st, 1, VARIATION, last, ASSURANCE)
     brag_rules(sheet, st, 1, BEFORE, last, BEFORE)
@@ -291,27 +312,25 @@ def _colours(sheet: Worksheet, st: Styles, last: int, quarters: int) -> None:
                                                      "format": st.better})
         sheet.conditional_format(1, col, last, col, {"type": "text", "criteria": "containing", "value": "Worse",
                                                      "format": st.worse})
-    sheet.conditional_format(1, COMMENT, last, COMMENT, {"type": "cell", "criteria": "==",
-                                                         "value": f'"{COMMENTARY_NEEDED}"', "format": st.attention})
 
 
 def _key(sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
     """The key, coloured by the same kind of rule as the BRAG column; its last row."""
     sheet.write_string(row, MEASURE, "Key", st.subtitle)
     key_first = row + 1
-    width = sum(WIDTHS[Q1:NOTES + 1])
+    width = sum(WIDTHS[Q1:LAST + 1])
     for word, meaning in (*MEANINGS, *status_meanings(data.low_numbers), STAND_IN_MEANING,
                           *((("c", SUPPRESSED_MEANING),) if data.publish else ())):
         row += 1
         sheet.write_string(row, MEASURE, word, st.rating)
-        paragraph(sheet, row, Q1, NOTES, meaning, st.para, width)
+        paragraph(sheet, row, Q1, LAST, meaning, st.para, width)
     brag_rules(sheet, st, key_first, MEASURE, row, MEASURE)
     for name, said in (("Year ago", YEAR_AGO_KEY), ("n, of", COUNTS_KEY),
                        ("Variation", _variation_key(data.spc_settings.min_points)), ("Assurance", ASSURANCE_KEY),
-                       ("Cell comments", CELL_COMMENTS)):
+                       ("Cell comments", CELL_COMMENTS), ("Under a measure", UNDER_KEY)):
         row += 1
         sheet.write_string(row, MEASURE, name, st.label)
-        paragraph(sheet, row, Q1, NOTES, said, st.para, width)
+        paragraph(sheet, row, Q1, LAST, said, st.para, width)
     return row
 
 

@@ -105,6 +105,10 @@ class Styles:
         self.figure_now = add({**cell, "text_wrap": True, "align": "center", "bold": True})
         self.rating = add({**cell, "align": "center", "bold": True, "text_wrap": True})
         self.small = add({**cell, "text_wrap": True, "font_size": 8})
+        # A line under a Scorecard measure (its commentary or notes): the label bold, the words plain.
+        self.under = add({**cell, "text_wrap": True})
+        self.under_label = add({"bold": True})
+        self.needed = add({**cell, "text_wrap": True, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
         self.count = add({**cell, "num_format": "#,##0"})
         self.count_bold = add({**cell, "num_format": "#,##0", "bold": True, "top": 2})
         self.label_bold = add({**cell, "bold": True, "top": 2})
