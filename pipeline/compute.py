@@ -46,14 +46,14 @@ def compute_figures(inputs: CheckedInputs, config: Config, stored: Stored, quart
                     today: date) -> Figures:
     """Every measure from the checked rows, the reporting quarter, and history joined in."""
     files = {loc.loc: loc.file for loc in inputs.staged.locations}
-    results = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
-                               files, inputs.coverage)
+    given = (inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged), files,
+             inputs.coverage)
+    results = compute_measures(*given)
     reporting = choose_quarter(quarter, pd.concat([results.values, stored.values.assign(status="ok")]), today)
     places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
     merged = merge_history(results.values, stored.values, reporting, {f.name: f.sha256 for f in inputs.files},
                            trace(results.lineage, places), stored.lineage)
-    monthly = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
-                               files, inputs.coverage, MONTH)
+    monthly = compute_measures(*given, MONTH)  # the same rows by month, for the SPC charts
     merged.months, merged.month_writes = merge_months(monthly.values, stored.months)
     return Figures(results, merged, reporting, coverage_problems(inputs.coverage, columns_for(reporting), config.contract))
 

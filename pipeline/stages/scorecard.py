@@ -137,7 +137,7 @@ def _current(got: pd.Series | None) -> bool:
 
 
 def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: list[dict[str, object]],
-           got: pd.Series | None, left_out: int, rate_by: str) -> str:
+           got: pd.Series | None, left_out: int) -> str:
     """Why the reporting quarter has no figure; restatements; a trend across two sources; the
     breakdown; rows its source lost to failed checks."""
     notes = [f"{label(q)} {str(cell['restated']).lower()}" for q, cell in zip(quarters, cells) if cell["restated"]]
@@ -145,7 +145,7 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
     if now["rated_on"] == ON_VARIATION:
         notes.insert(0, "Rated on its variation: " + ("no significant change" if now["variation"] == Variation.COMMON
                                                       else str(now["variation"]).lower()))
-    if now["rated_on"] == ON_DIRECTION and rate_by == "variation":
+    if now["rated_on"] == ON_DIRECTION and got["rate_by"] == "variation":  # rated_on comes from `got`
         notes.insert(0, "Rated on direction of travel: too few monthly points for its variation")
     if now["rated_on"] == ON_TOO_FEW_CASES:
         cases = "children" if m.unit == "days" else "cases"
@@ -187,7 +187,7 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
         measure = _about(m, catalogue, contract) | {
             "trend_short": now["trend_short"] if _current(now) else "",
             "trend_long": now["trend_long"] if _current(now) else "",
-            "notes": _notes(m, contract, quarters, cells, now, left_out, catalogue.spc_of(m).rate_by),
+            "notes": _notes(m, contract, quarters, cells, now, left_out),
         } | _commentary(comments, m.ref, cells[-1]["brag"])
         rows += [measure | cell for cell in cells]
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS)).astype({"value": "float64"})
