@@ -28,13 +28,14 @@ from pipeline.stages.quality import expectation_problems
 from pipeline.stages.rate import rate_actions, rate_measures
 from pipeline.stages.scorecard import assemble
 from pipeline.stages.variation import chart_measures
+from pipeline.vocabulary import Status
 
 
 def choose_quarter(asked: pd.Period | None, figures: pd.DataFrame, today: date) -> pd.Period:
     """The quarter asked for, or the latest that has ended and has any figure."""
     if asked is not None:
         return asked
-    with_data = sorted(set(figures.loc[figures["status"] == "ok", "quarter"]))
+    with_data = sorted(set(figures.loc[figures["status"] == Status.OK, "quarter"]))
     chosen = latest_complete(with_data, today)
     if chosen is None:
         raise NothingToReport("No complete quarter has any data, so there is nothing to report yet. "
@@ -49,7 +50,8 @@ def compute_figures(inputs: CheckedInputs, config: Config, stored: Stored, quart
     given = (inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged), files,
              inputs.coverage)
     results = compute_measures(*given)
-    reporting = choose_quarter(quarter, pd.concat([results.values, stored.values.assign(status="ok")]), today)
+    stored_ok = stored.values.assign(status=Status.OK.value)
+    reporting = choose_quarter(quarter, pd.concat([results.values, stored_ok]), today)
     places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
     merged = merge_history(results.values, stored.values, reporting, {f.name: f.sha256 for f in inputs.files},
                            trace(results.lineage, places), stored.lineage)

@@ -22,7 +22,7 @@ from pipeline.stages.rate import (
     rule_text,
 )
 from pipeline.stages.variation import METHOD_NAMES
-from pipeline.vocabulary import NO_FIGURE, Variation
+from pipeline.vocabulary import NO_FIGURE, Status, Variation
 
 READINGS = ("variation", "variation_symbol", "assurance", "assurance_symbol")  # pipeline.stages.variation's
 STAND_IN = "\u2020"  # the dagger after a figure from a stand-in source, keyed on the Scorecard
@@ -88,8 +88,9 @@ def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -
     cell: dict[str, object] = {"value": None, "text": "", "brag": "", "rated_on": "", "detail": "", "reason": "",
                                "history": False, "restated": "", "rows_changed": "", "source_note": ""}
     cell |= {c: got[c] if got is not None else (Variation.TOO_FEW if c == "variation" else "") for c in READINGS}
-    if got is None or got["status"] != "ok":
-        status = INCOMPLETE if got is not None and got["status"] == "incomplete" else (NOT_YET if m.developing else NO_DATA)
+    if got is None or got["status"] != Status.OK:
+        partly = got is not None and got["status"] == Status.INCOMPLETE
+        status = INCOMPLETE if partly else (NOT_YET if m.developing else NO_DATA)
         reason = got["reason"] if got is not None and got["reason"] else gap
         return cell | {"text": status, "brag": status, "reason": reason if isinstance(reason, str) else ""}
     text = display(m, got["shown"], got["numerator"], got["denominator"], got["secondary"])
@@ -133,7 +134,7 @@ def _about(m: Measure, catalogue: Catalogue, contract: Contract) -> dict[str, ob
 
 def _current(got: pd.Series | None) -> bool:
     """Whether the reporting quarter has a figure."""
-    return got is not None and got["status"] == "ok"
+    return got is not None and got["status"] == Status.OK
 
 
 def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: list[dict[str, object]],
