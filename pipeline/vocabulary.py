@@ -24,7 +24,6 @@ class Rating(StrEnum):
 
 
 RATED = (Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED)  # the work plan's BRAG
-NOT_RATED = (Rating.MONITOR, Rating.LOW_NUMBERS, Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)
 NO_FIGURE = (Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)  # a quarter shown without a figure
 
 
