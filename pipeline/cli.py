@@ -268,6 +268,8 @@ def _templates(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRecord, log: logging.Logger,
          started: datetime) -> int:
     """The run, top to bottom: load the configuration, check the inputs, compute, publish, report."""
+    from dataclasses import replace
+
     from pipeline.check import check_inputs
     from pipeline.compute import compute
     from pipeline.config.settings import load_config
@@ -287,6 +289,7 @@ def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRe
         return _report_unbuilt(args.command, inputs, console, record)
     computed = compute(inputs, config, _stored_history(paths, args.demo), started, today, args.quarter, args.demo,
                        args.publish, args.checker)
+    inputs = replace(inputs, problems=computed.data.problems)  # the figures' problems too, for the report
     outcome = publish(computed, inputs, paths, config, started, args.demo)
     _report_inputs(args, paths, inputs, console, record, log, started)
     return _report_built(outcome, inputs, console, record)

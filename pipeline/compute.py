@@ -73,7 +73,8 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
             quarter: pd.Period | None = None, demo: bool = False, publish: bool = False,
             checker: Checker | None = None) -> Computed:
     """Everything the workbook, its publishable copy, the lineage workbook, the history and the QA
-    record will show. `checker` runs the checks on the figures (a worker started with the run)."""
+    record will show. `checker` runs the checks on the figures (a worker started with the run).
+    `inputs` is not changed: the run's problems, the inputs' and the figures', come back in the data's."""
     clock = inputs.clock
     figures = compute_figures(inputs, config, stored, quarter, today)
     clock.lap("compute")
@@ -87,13 +88,13 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
     expectations, pages = (checker or Checker(worker=False)).check(
         rated, scorecard, figures.results.alternatives, quarters, config.expectations, docs=True)
     clock.lap("qa")
-    inputs.problems = pr.combine(inputs.problems, figures.results.problems, figures.problems,
-                                 expectation_problems(expectations))
+    problems = pr.combine(inputs.problems, figures.results.problems, figures.problems,
+                          expectation_problems(expectations))
     data = ScorecardData(
         settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
         scorecard=scorecard, figures=rated, actions=actions,
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
-        problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo,
+        problems=problems, sources=sources_table(inputs, config.contract), demo=demo,
         lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts, spc=charted.points,
         spc_settings=config.catalogue.spc, low_numbers=config.catalogue.low_numbers)
     return Computed(data, figures.merged, pages, publishable_data(data, config) if publish else None)
