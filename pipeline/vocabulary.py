@@ -27,6 +27,15 @@ RATED = (Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED)  # the work plan's
 NO_FIGURE = (Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)  # a quarter shown without a figure
 
 
+class RatedOn(StrEnum):
+    """How a quarter was rated (the rated frame's and the scorecard's `rated_on`; '' when it was not)."""
+
+    TARGET = "target"
+    VARIATION = "variation"
+    DIRECTION = "direction"  # direction of travel against the quarter before
+    TOO_FEW_CASES = "too few cases"
+
+
 class Status(StrEnum):
     """Whether a figure was worked out for a quarter (the figures frame's `status`)."""
 

@@ -17,13 +17,14 @@ from pandera.typing import DataFrame
 from pipeline.config.catalogue import Catalogue
 from pipeline.frames import Figures
 from pipeline.rounding import half_away
-from pipeline.vocabulary import Rating, Status, Variation
+from pipeline.vocabulary import RatedOn, Rating, Status, Variation
 
 BLUE, GREEN, AMBER, RED = Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED
 MONITOR, NO_DATA, NOT_YET, INCOMPLETE = Rating.MONITOR, Rating.NO_DATA, Rating.NOT_YET, Rating.INCOMPLETE
 LOW_NUMBERS = Rating.LOW_NUMBERS
 # How a quarter was rated (the rated frame's `rated_on`), for the notes and the Definitions sheet.
-ON_TARGET, ON_VARIATION, ON_DIRECTION, ON_TOO_FEW_CASES = "target", "variation", "direction", "too few cases"
+ON_TARGET, ON_VARIATION, ON_DIRECTION, ON_TOO_FEW_CASES = (
+    RatedOn.TARGET.value, RatedOn.VARIATION.value, RatedOn.DIRECTION.value, RatedOn.TOO_FEW_CASES.value)
 
 
 def rules_frame(catalogue: Catalogue) -> pd.DataFrame:
