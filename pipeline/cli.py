@@ -273,6 +273,8 @@ def _templates(args: argparse.Namespace, paths: Paths, console: Console) -> int:
 def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRecord, log: logging.Logger,
          started: datetime) -> int:
     """The run, top to bottom: load the configuration, check the inputs, compute, publish, report."""
+    from dataclasses import replace
+
     from pipeline.check import check_inputs
     from pipeline.compute import check_quarter, compute
     from pipeline.config.settings import load_config
@@ -294,6 +296,7 @@ def _run(args: argparse.Namespace, paths: Paths, console: Console, record: RunRe
         return _report_unbuilt(args.command, inputs, console, record)
     computed = compute(inputs, config, _stored_history(paths, args.demo), started, today, args.quarter, args.demo,
                        args.publish, args.checker, args.draft)
+    inputs = replace(inputs, problems=computed.data.problems)  # the figures' problems too, for the report
     if args.command == "commentary":
         return _commentary(computed.data, paths, inputs, console, record, args.demo)
     outcome = publish(computed, inputs, paths, config, started, args.demo)

@@ -65,15 +65,15 @@ def compute_figures(inputs: CheckedInputs, config: Config, stored: Stored, quart
                     today: date) -> Figures:
     """Every measure from the checked rows, the reporting quarter, and history joined in."""
     files = {loc.loc: loc.file for loc in inputs.staged.locations}
-    results = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
-                               files, inputs.coverage)
+    given = (inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged), files,
+             inputs.coverage)
+    results = compute_measures(*given)
     every = pd.concat([results.values, stored.values.assign(status=Status.OK)])
     reporting = choose_quarter(quarter, every, today)
     places = {loc.loc: (loc.file, loc.sheet) for loc in inputs.staged.locations}
     merged = merge_history(results.values, stored.values, reporting, {f.name: f.sha256 for f in inputs.files},
                            trace(results.lineage, places), stored.lineage)
-    monthly = compute_measures(inputs.checked.frames, config.catalogue, config.contract, present_columns(inputs.staged),
-                               files, inputs.coverage, MONTH)
+    monthly = compute_measures(*given, MONTH)  # the same rows by month, for the SPC charts
     merged.months, merged.month_writes = merge_months(monthly.values, stored.months)
     return Figures(results, merged, reporting, coverage_problems(inputs.coverage, columns_for(reporting), config.contract),
                    quarters_with_data(every))
@@ -93,7 +93,8 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
             checker: Checker | None = None, draft: bool = False) -> Computed:
     """Everything the pack, its publishable copy, the officer's checks, the history and the QA
     record will show. `checker` runs the checks on the figures (a worker started with the run);
-    `draft` marks the workbooks DRAFT."""
+    `draft` marks the workbooks DRAFT. `inputs` is not changed: the run's problems, the inputs' and the
+    figures', come back in the data's."""
     clock = inputs.clock
     figures = compute_figures(inputs, config, stored, quarter, today)
     if figures.reporting not in figures.with_data:  # a quarter asked for that nothing has a figure for
@@ -110,13 +111,13 @@ def compute(inputs: CheckedInputs, config: Config, stored: Stored, when: datetim
     expectations, pages = (checker or Checker(worker=False)).check(
         rated, scorecard, figures.results.alternatives, quarters, config.expectations, docs=True)
     clock.lap("qa")
-    inputs.problems = pr.combine(inputs.problems, figures.results.problems, figures.problems,
-                                 expectation_problems(expectations))
+    problems = pr.combine(inputs.problems, figures.results.problems, figures.problems,
+                          expectation_problems(expectations))
     data = ScorecardData(
         settings=config.settings, qa_map=config.qa_map, reporting=reporting, quarters=quarters, produced=when,
         scorecard=scorecard, figures=rated, actions=actions,
         feedback=feedback_quotes(frames.get("evolve_feedback"), reporting, config.redact_names),
-        problems=inputs.problems, sources=sources_table(inputs, config.contract), demo=demo, draft=draft,
+        problems=problems, sources=sources_table(inputs, config.contract), demo=demo, draft=draft,
         lineage=figures.merged.lineage, expectations=expectations, charts=config.catalogue.charts, spc=charted.points,
         spc_settings=config.catalogue.spc, low_numbers=config.catalogue.low_numbers,
         messages=key_messages(scorecard, quarters, actions))

@@ -16,7 +16,7 @@ from pandera.typing import Series
 
 from pipeline.config.catalogue import Polarity, Unit
 from pipeline.quarters import FREQ
-from pipeline.vocabulary import Assurance, Rating, Signal, Status, Variation
+from pipeline.vocabulary import Assurance, RatedOn, Rating, Signal, Status, Variation
 
 
 class Problems(pa.DataFrameModel):
@@ -107,7 +107,7 @@ class Scorecard(pa.DataFrameModel):
     withheld: Series[str]  # the publishable copy's parts shown as c: 'value numerator denominator secondary'
     text: Series[str]  # the figure in words ('75.0% (12 of 16)'), or the word for why there is none
     brag: Series[str] = pa.Field(isin=[rating.value for rating in Rating])
-    rated_on: Series[str] = pa.Field(isin=["", "target", "variation", "direction", "too few cases"])
+    rated_on: Series[str] = pa.Field(isin=["", *(r.value for r in RatedOn)])
     variation: Series[str] = pa.Field(isin=[v.value for v in Variation])  # at the quarter's last month
     variation_symbol: Series[str]  # one that prints: \u25b2 \u25bc a special cause high or low, \u25cf common cause
     assurance: Series[str] = pa.Field(isin=["", *(a.value for a in Assurance)])  # a measure with a target

@@ -15,11 +15,6 @@ FREQ = "Q-MAR"
 _LABEL = re.compile(r"^\s*Q\s*([1-4])\s+(\d{4})\s*[/\-]\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
 
 
-def quarter_of(dates: pd.Series) -> pd.Series:
-    """The financial quarter each date falls in."""
-    return dates.dt.to_period(FREQ)
-
-
 def label(quarter: pd.Period) -> str:
     """'Q3 2024/25' for October-December 2024."""
     return f"Q{quarter.quarter} {quarter.qyear - 1}/{quarter.qyear % 100:02d}"

@@ -24,8 +24,16 @@ class Rating(StrEnum):
 
 
 RATED = (Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED)  # the work plan's BRAG
-NOT_RATED = (Rating.MONITOR, Rating.LOW_NUMBERS, Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)
 NO_FIGURE = (Rating.INCOMPLETE, Rating.NO_DATA, Rating.NOT_YET)  # a quarter shown without a figure
+
+
+class RatedOn(StrEnum):
+    """How a quarter was rated (the rated frame's and the scorecard's `rated_on`; '' when it was not)."""
+
+    TARGET = "target"
+    VARIATION = "variation"
+    DIRECTION = "direction"  # direction of travel against the quarter before
+    TOO_FEW_CASES = "too few cases"
 
 
 class Status(StrEnum):

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from pandera.typing import DataFrame
 
@@ -248,11 +247,3 @@ def coverage_problems(coverage: Coverage, quarters: list[pd.Period], contract: C
             f"happened; until then its measures show No data for {label(reporting)}.",
             source=name, value=_day(latest), check="return_stops"))
     return pr.frame(notes)
-
-
-def summary_frame(coverage: Coverage) -> pd.DataFrame:
-    """The periods as text, for the Sources sheet: 'Police intelligence reports: 01/10/2023 to 30/09/2025'."""
-    out = coverage.periods.copy()
-    out["period"] = np.where(out["declared"], "", "worked out from the rows: ") + \
-        out["start"].dt.strftime("%d/%m/%Y") + " to " + out["end"].dt.strftime("%d/%m/%Y")
-    return out

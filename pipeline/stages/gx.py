@@ -136,7 +136,6 @@ def _checkpoint(frame: pd.DataFrame, specs: list[Expectation], notes: str, run_n
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.checkpoint import UpdateDataDocsAction
-    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -160,7 +159,7 @@ def _checkpoint(frame: pd.DataFrame, specs: list[Expectation], notes: str, run_n
         name=f"{DOCS_SUITE} checkpoint", validation_definitions=[definition], actions=actions,
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["ref", "quarter"]}))
     return checkpoint.run(batch_parameters={"dataframe": frame},
-                          run_id=RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc)))
+                          run_id=gx.RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc)))
 
 
 def _wrong(outcome: Any) -> Wrong:

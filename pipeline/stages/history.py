@@ -17,6 +17,7 @@ from pandera.typing import DataFrame
 
 from pipeline.frames import Figures
 from pipeline.stages.lineage import SUMMARY_COLUMNS, expand_ranges, rows_phrase
+from pipeline.vocabulary import Status
 
 FIGURES = ["value", "numerator", "denominator", "secondary"]
 MONTH_COLUMNS = ["ref", "month", "value", "numerator", "denominator", "table", "stand_in"]  # a monthly point
@@ -83,7 +84,7 @@ def merge_history(current: DataFrame[Figures], history: pd.DataFrame, reporting:
     """
     lineage = lineage if lineage is not None else pd.DataFrame(columns=SUMMARY_COLUMNS)
     stored_lineage = stored_lineage if stored_lineage is not None else pd.DataFrame(columns=SUMMARY_COLUMNS)
-    ok = current[current["status"] == "ok"].copy()
+    ok = current[current["status"] == Status.OK].copy()
     ok["files_json"] = ok["files"].fillna("").map(lambda names: json.dumps(
         {n: file_hashes.get(n, "") for n in names.split("; ") if n}, sort_keys=True))
     keyed = ok.set_index(["ref", "quarter"])
@@ -131,7 +132,7 @@ def _fill_from_history(values: pd.DataFrame, ok: pd.DataFrame, history: pd.DataF
     fill = history[~_keys_in(history, pd.MultiIndex.from_frame(ok[["ref", "quarter"]]))] if len(history) else history
     if not len(fill):
         return values, lineage
-    fill = fill.assign(status="ok", reason="", table=fill["source_table"], from_history=True,
+    fill = fill.assign(status=Status.OK.value, reason="", table=fill["source_table"], from_history=True,
                        stand_in=fill["stand_in"].fillna(0).astype(bool),
                        files=fill["files"].map(lambda j: "; ".join(json.loads(j)) if j else ""))
     filled = pd.MultiIndex.from_frame(fill[["ref", "quarter"]])
@@ -159,7 +160,7 @@ def merge_months(current: pd.DataFrame, stored: pd.DataFrame) -> tuple[pd.DataFr
     not a point), and the stored ones for the months the inputs no longer cover. And which of this
     run's are new or changed, to store. `current`: the monthly figures (pipeline.stages.measures,
     freq "M"), their month in "quarter"."""
-    ok = current[current["status"].eq("ok") & current["value"].notna()].rename(columns={"quarter": "month"})
+    ok = current[current["status"].eq(Status.OK) & current["value"].notna()].rename(columns={"quarter": "month"})
     ok = ok.assign(stand_in=ok["stand_in"].astype(bool))[MONTH_COLUMNS]
     if stored.empty:
         return ok.sort_values(["ref", "month"], ignore_index=True), ok.reset_index(drop=True)

@@ -25,12 +25,13 @@ from pipeline.quarters import FREQ, label, last_day, name_of
 from pipeline.rounding import half_away
 from pipeline.stages.coverage import FULL, MONTH, NONE, PARTIAL, Coverage, cover
 from pipeline.stages.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR
+from pipeline.vocabulary import Status
 
 VALUE_COLUMNS = ["ref", "quarter", "value", "numerator", "denominator", "secondary", "rows", "status",
                  "reason", "detail", "table", "files", "stand_in"]
 LINEAGE_COLUMNS = ["ref", "quarter", "_loc", "_row", "part"]
 COUNTING = {"count", "sum", "distinct_count", "distinct_with_at_least", "count_and_sum"}
-OK, NO_FIGURE, INCOMPLETE = "ok", "no_data", "incomplete"
+OK, NO_FIGURE, INCOMPLETE = Status.OK.value, Status.NO_DATA.value, Status.INCOMPLETE.value
 UNCOVERED = "uncovered"  # while choosing between ways: this way does not cover the quarter (then "no_data")
 STEP_FROM, STEP_TO = "the higher-level assessment", "the lower-level assessment"
 

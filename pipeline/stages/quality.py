@@ -22,6 +22,7 @@ from pipeline.config.expectations import Check, Source, Suite, load_suite
 from pipeline.quarters import file_label, label
 from pipeline.rounding import half_away
 from pipeline.stages.gx import Expectation, Test, validate
+from pipeline.vocabulary import Status
 
 if TYPE_CHECKING:  # pandera is not imported in the worker, which waits on its imports
     from pandera.typing import DataFrame
@@ -68,8 +69,8 @@ def _long(figures: pd.DataFrame, scorecard: DataFrame[Scorecard], quarters: list
     long = cells.merge(parts, on=["ref", "quarter"], how="left").merge(previous, on=["ref", "quarter"], how="left")
     long["reason"] = long["reason"].fillna("").astype(str).str.strip()
     long["text"] = long["text"].fillna("").astype(str)
-    long["ok"] = long["status"].eq("ok")
-    long["prev_ok"] = long["prev_status"].eq("ok")
+    long["ok"] = long["status"].eq(Status.OK)
+    long["prev_ok"] = long["prev_status"].eq(Status.OK)
     long["label"] = long["quarter"].map({q: label(q) for q in quarters})
     return long
 
@@ -139,7 +140,7 @@ def _consistency(n: int, check: Check, long: pd.DataFrame) -> _Plan:
 
 def _by_quarter(alternatives: pd.DataFrame, ref: str, source: Source) -> pd.Series:
     """A source's worked-out figure per quarter, from the first of its tables that has one."""
-    rows = alternatives[alternatives["ref"].eq(ref) & alternatives["status"].eq("ok")
+    rows = alternatives[alternatives["ref"].eq(ref) & alternatives["status"].eq(Status.OK)
                         & alternatives["table"].isin(source.tables)]
     order = rows["table"].map({table: i for i, table in enumerate(source.tables)})
     return rows.assign(order=order).sort_values("order").drop_duplicates("quarter").set_index("quarter")["value"]

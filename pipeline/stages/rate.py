@@ -17,13 +17,14 @@ from pandera.typing import DataFrame
 from pipeline.config.catalogue import Catalogue
 from pipeline.frames import Figures
 from pipeline.rounding import half_away
-from pipeline.vocabulary import Rating, Variation
+from pipeline.vocabulary import RatedOn, Rating, Status, Variation
 
 BLUE, GREEN, AMBER, RED = Rating.BLUE, Rating.GREEN, Rating.AMBER, Rating.RED
 MONITOR, NO_DATA, NOT_YET, INCOMPLETE = Rating.MONITOR, Rating.NO_DATA, Rating.NOT_YET, Rating.INCOMPLETE
 LOW_NUMBERS = Rating.LOW_NUMBERS
 # How a quarter was rated (the rated frame's `rated_on`), for the notes and the Definitions sheet.
-ON_TARGET, ON_VARIATION, ON_DIRECTION, ON_TOO_FEW_CASES = "target", "variation", "direction", "too few cases"
+ON_TARGET, ON_VARIATION, ON_DIRECTION, ON_TOO_FEW_CASES = (
+    RatedOn.TARGET.value, RatedOn.VARIATION.value, RatedOn.DIRECTION.value, RatedOn.TOO_FEW_CASES.value)
 
 
 def rules_frame(catalogue: Catalogue) -> pd.DataFrame:
@@ -105,10 +106,10 @@ def rate_measures(values: DataFrame[Figures], catalogue: Catalogue, alternatives
                          ("assurance_symbol", "")):  # a measure with no monthly points has no chart
         out[column] = out[column].fillna(none) if column in out else none
     out["shown"] = shown(out["value"], out["unit"])
-    ok = out["status"].eq("ok") & out["shown"].notna()
+    ok = out["status"].eq(Status.OK) & out["shown"].notna()
     figures = out.loc[ok, ["ref", "quarter", "shown", "table", "stand_in"]]
     if alternatives is not None and len(alternatives):
-        others = alternatives[alternatives["status"].eq("ok")].merge(rules[["ref", "unit"]], on="ref")
+        others = alternatives[alternatives["status"].eq(Status.OK)].merge(rules[["ref", "unit"]], on="ref")
         same_source = others.assign(shown=shown(others["value"].astype("float64"), others["unit"]))[
             ["ref", "quarter", "table", "shown"]]
     else:
@@ -136,7 +137,8 @@ def _brag(out: pd.DataFrame, ok: pd.Series, low_numbers: int) -> tuple[np.ndarra
     varied = out["rate_by"].eq("variation") & out["variation"].isin([Variation.IMPROVEMENT, Variation.CONCERN,
                                                                       Variation.COMMON])
     rules = [  # (when, rating, rated on), first match wins
-        (out["status"].eq("incomplete"), INCOMPLETE, ""), (~ok & out["developing"], NOT_YET, ""), (~ok, NO_DATA, ""),
+        (out["status"].eq(Status.INCOMPLETE), INCOMPLETE, ""), (~ok & out["developing"], NOT_YET, ""),
+        (~ok, NO_DATA, ""),
         (few_cases, LOW_NUMBERS, ON_TOO_FEW_CASES), (has_target & beyond, BLUE, ON_TARGET),
         (has_target & met, GREEN, ON_TARGET), (has_target & near, AMBER, ON_TARGET), (has_target, RED, ON_TARGET),
         (plain, MONITOR, ""),

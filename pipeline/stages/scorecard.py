@@ -22,7 +22,7 @@ from pipeline.stages.rate import (
     rule_text,
 )
 from pipeline.stages.variation import METHOD_NAMES
-from pipeline.vocabulary import NO_FIGURE, Variation
+from pipeline.vocabulary import NO_FIGURE, Status, Variation
 
 READINGS = ("variation", "variation_symbol", "assurance", "assurance_symbol")  # pipeline.stages.variation's
 STAND_IN = "\u2020"  # the dagger after a figure from a stand-in source, keyed on the Scorecard
@@ -101,8 +101,9 @@ def _cell(m: Measure, got: pd.Series | None, gap: str, titles: dict[str, str]) -
                                "withheld": "", "text": "", "brag": "", "rated_on": "", "detail": "", "reason": "",
                                "history": False, "restated": "", "rows_changed": "", "source_note": ""}
     cell |= {c: got[c] if got is not None else (Variation.TOO_FEW if c == "variation" else "") for c in READINGS}
-    if got is None or got["status"] != "ok":
-        status = INCOMPLETE if got is not None and got["status"] == "incomplete" else (NOT_YET if m.developing else NO_DATA)
+    if got is None or got["status"] != Status.OK:
+        partly = got is not None and got["status"] == Status.INCOMPLETE
+        status = INCOMPLETE if partly else (NOT_YET if m.developing else NO_DATA)
         reason = got["reason"] if got is not None and got["reason"] else gap
         return cell | {"text": status, "brag": status, "reason": reason if isinstance(reason, str) else ""}
     text = display(m, got["shown"], got["numerator"], got["denominator"], got["secondary"])
@@ -147,11 +148,11 @@ def _about(m: Measure, catalogue: Catalogue, contract: Contract) -> dict[str, ob
 
 def _current(got: pd.Series | None) -> bool:
     """Whether the reporting quarter has a figure."""
-    return got is not None and got["status"] == "ok"
+    return got is not None and got["status"] == Status.OK
 
 
 def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: list[dict[str, object]],
-           got: pd.Series | None, left_out: int, rate_by: str) -> str:
+           got: pd.Series | None, left_out: int) -> str:
     """Why the reporting quarter has no figure; restatements; a trend across two sources; the
     breakdown; rows its source lost to failed checks."""
     notes = [f"{label(q)} {str(cell['restated']).lower()}" for q, cell in zip(quarters, cells) if cell["restated"]]
@@ -159,7 +160,7 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
     if now["rated_on"] == ON_VARIATION:
         notes.insert(0, "Rated on its variation: " + ("no significant change" if now["variation"] == Variation.COMMON
                                                       else str(now["variation"]).lower()))
-    if now["rated_on"] == ON_DIRECTION and rate_by == "variation":
+    if now["rated_on"] == ON_DIRECTION and got["rate_by"] == "variation":  # rated_on comes from `got`
         notes.insert(0, "Rated on direction of travel: too few monthly points for its variation")
     if now["rated_on"] == ON_TOO_FEW_CASES:
         cases = "children" if m.unit == "days" else "cases"
@@ -205,7 +206,7 @@ def assemble(rated: pd.DataFrame, catalogue: Catalogue, contract: Contract, quar
             "trend_short": now["trend_short"] if _current(now) else "",
             "trend_long": now["trend_long"] if _current(now) else "",
             **_year_ago(m, now, titles),
-            "notes": _notes(m, contract, quarters, cells, now, left_out, catalogue.spc_of(m).rate_by),
+            "notes": _notes(m, contract, quarters, cells, now, left_out),
         } | _commentary(comments, m.ref, cells)
         rows += [measure | cell for cell in cells]
     numbers = ("target_value", "stretch_value", "year_ago", "value", "numerator", "denominator", "secondary")

@@ -16,6 +16,7 @@ from pipeline.stages.lineage import COUNTED, DENOMINATOR_ONLY, NUMERATOR, expand
 from pipeline.stages.measures import STEP_FROM, STEP_TO
 from pipeline.stages.rate import INCOMPLETE, NO_DATA, NOT_YET, shown
 from pipeline.stages.scorecard import STAND_IN, display
+from pipeline.vocabulary import Status
 
 PART_ORDER = {COUNTED: 0, NUMERATOR: 1, DENOMINATOR_ONLY: 2, STEP_FROM: 3, STEP_TO: 4}
 
@@ -27,8 +28,8 @@ def _plural(n: int, word: str) -> str:
 def _figure_line(catalogue: Catalogue, ref: str, quarter: pd.Period, got: pd.Series | None, gap: str) -> str:
     measure = catalogue.measure(ref)
     head = f"{ref} {measure.title}, {label(quarter)}"
-    if got is None or got["status"] != "ok":
-        word = INCOMPLETE if got is not None and got["status"] == "incomplete" else (
+    if got is None or got["status"] != Status.OK:
+        word = INCOMPLETE if got is not None and got["status"] == Status.INCOMPLETE else (
             NOT_YET if measure.developing else NO_DATA)
         reason = got["reason"] if got is not None and got["reason"] else gap
         return f"{head}: {word} ({reason})"
@@ -49,7 +50,7 @@ def explain_lines(values: pd.DataFrame, lineage: pd.DataFrame, catalogue: Catalo
     if got is not None and pd.notna(got.get("restated_from")):
         changed = got.get("rows_changed") if isinstance(got.get("rows_changed"), str) else ""
         lines.append(f"Restated: was {got['restated_from']:g}" + (f" ({changed})" if changed else "") + ".")
-    ok = got is not None and got["status"] == "ok"
+    ok = got is not None and got["status"] == Status.OK
     rows = lineage[(lineage["ref"] == ref) & (lineage["quarter"] == quarter)] if ok and len(lineage) else lineage.iloc[0:0]
     counted: set[tuple[str, str, int]] = set()
     order = rows.assign(_part=rows["part"].map(PART_ORDER).fillna(len(PART_ORDER)))

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.console import printable
-from pipeline.writing.locations import LAST_RUN, LOG
+from pipeline.writing.locations import Locations
 from pipeline.writing.safe import recover, write_atomically
 
 LOG_NAME = "ce-scorecard"
@@ -64,7 +64,7 @@ def open_log(outputs: Path) -> logging.Logger:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     close_log()
-    log = outputs / LOG
+    log = Locations(outputs).log
     log.parent.mkdir(parents=True, exist_ok=True)
     handler = _QuietFileHandler(log, mode="a", encoding="utf-8")
     handler.setFormatter(_PlainFormatter("%(asctime)s %(levelname)-7s %(message)s", "%Y-%m-%d %H:%M:%S"))
@@ -82,7 +82,7 @@ def close_log() -> None:
 def read_last_run(outputs: Path) -> dict:
     """The last run's record, or {} if there is none or it cannot be read."""
     try:
-        return json.loads((outputs / LAST_RUN).read_text(encoding="utf-8"))
+        return json.loads(Locations(outputs).last_run.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -90,7 +90,7 @@ def read_last_run(outputs: Path) -> dict:
 def write_last_run(outputs: Path, record: RunRecord) -> Path:
     record.finished = "" if record.status == "running" else datetime.now().isoformat(timespec="seconds")
     text = json.dumps(asdict(record), indent=2, ensure_ascii=False)
-    return write_atomically(outputs / LAST_RUN, lambda p: p.write_text(text, encoding="utf-8"))
+    return write_atomically(Locations(outputs).last_run, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def start_run(outputs: Path, record: RunRecord, log: logging.Logger) -> list[str]:
@@ -104,7 +104,7 @@ def start_run(outputs: Path, record: RunRecord, log: logging.Logger) -> list[str
                     before.get("command", "run"), before.get("started", "?"))
         text = json.dumps({**before, "status": "interrupted", "message": "the run stopped before it finished"},
                           indent=2, ensure_ascii=False)
-        write_atomically(outputs / LAST_RUN, lambda p: p.write_text(text, encoding="utf-8"))
+        write_atomically(Locations(outputs).last_run, lambda p: p.write_text(text, encoding="utf-8"))
     notes = recover(outputs)
     for note in notes:
         log.warning("%s", note)
