@@ -21,6 +21,7 @@ PERIOD = ["Period covered: 01/10/2024 to 31/12/2024"]
 ENGAGEMENT = ["Date", "Activity", "Lead agency"]
 STOVEWOOD = ["Month", "New sub-operations", "Arrests", "Prosecutions", "Convictions"]
 CRIMES = ["Crime reference", "Date recorded", "Exploitation type", "Outcome type", "Outcome date"]
+AUDITS = ["Audit date", "Commissioned service", "Level achieved"]
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,36 @@ def test_rows_sent_in_two_files_are_counted_once_with_a_warning_naming_both(tmp_
     assert warned == ["b.xlsx, sheet 'Engagement log', rows 4-5: the same records (Community awareness and engagement "
                       "activities) are in a.xlsx, sheet 'Community engagement' (rows 4, 6), so they were counted "
                       "once. If one of the two files is an old copy, take it out of the inputs folder."]
+
+
+def test_a_row_one_file_holds_twice_is_not_lost_to_a_partial_copy(tmp_path, contract):
+    guardian = ["10/12/2024", "Independent child trafficking guardian service", "Achieved"]
+    trusted = ["11/12/2024", "Trusted relationships project", "Good"]
+    # Two audits of the guardian service on one day (the demo's own return has such a pair) and one more
+    write_xlsx(tmp_path / "b.xlsx", {"Commissioned service audits": [PERIOD, [], AUDITS, guardian, guardian, trusted]})
+    # A note someone saved with one of the two: "a.xlsx" sorts first, yet it holds the row only once
+    write_xlsx(tmp_path / "a.xlsx", {"Commissioned service audits": [PERIOD, [], AUDITS, guardian]})
+    result = check(tmp_path, contract)
+    frame = result.checked.frames["commissioned_audits"]
+    assert sorted(frame["audit_date"].dt.day) == [10, 10, 11]  # both audits of 10 December, and the one of the 11th
+    assert [m for m in messages(result, "warning") if "counted once" in m] == [
+        "a.xlsx, sheet 'Commissioned service audits', row 4: the same records (Commissioned service audits) are in "
+        "b.xlsx, sheet 'Commissioned service audits' (row 4), so they were counted once. If one of the two files is "
+        "an old copy, take it out of the inputs folder."]
+
+
+def test_a_copy_of_a_return_with_a_row_held_twice_names_each_row_once(tmp_path, contract):
+    guardian = ["10/12/2024", "Independent child trafficking guardian service", "Achieved"]
+    trusted = ["11/12/2024", "Trusted relationships project", "Good"]
+    rows = [PERIOD, [], AUDITS, guardian, guardian, trusted]
+    write_xlsx(tmp_path / "a.xlsx", {"Commissioned service audits": rows})
+    write_xlsx(tmp_path / "b.xlsx", {"Audits of services": rows})  # saved again under another sheet name: same rows
+    result = check(tmp_path, contract)
+    assert len(result.checked.frames["commissioned_audits"]) == 3  # a.xlsx's three audits; b.xlsx's are its copies
+    assert [m for m in messages(result, "warning") if "counted once" in m] == [
+        "b.xlsx, sheet 'Audits of services', rows 4-6: the same records (Commissioned service audits) are "
+        "in a.xlsx, sheet 'Commissioned service audits' (rows 4-6), so they were counted once. If one of the two "
+        "files is an old copy, take it out of the inputs folder."]
 
 
 def test_a_record_updated_in_a_newer_extract_counts_once_from_the_newer_file(tmp_path, contract):

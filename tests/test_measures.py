@@ -230,6 +230,33 @@ def test_a_stand_in_figure_is_marked_named_and_compared_like_with_like():
     assert card.at[("1.3", Q4), "source_note"] == ""
 
 
+def test_a_trend_between_two_sources_says_so_in_the_notes_short_or_long():
+    from pipeline.stages.rate import rate_measures
+    from pipeline.stages.scorecard import assemble
+
+    shown = [Q4 - 2, Q3, Q4, Q1]
+    # The Early Help return: Q1 2024/25 (3 + 4 + 5 = 12) and Q4 2024/25 (2 + 2 + 3 = 7), nothing between.
+    eh = {"2024-04-01": 3, "2024-05-01": 4, "2024-06-01": 5, "2025-01-01": 2, "2025-02-01": 2, "2025-03-01": 3}
+    # Annex A covers April to June 2025 only: Q1 2025/26 is 8, a stand-in. Neither of its trends can be
+    # from Annex A, so both compare it with the Early Help return: 8 against 7 (better), against 12 (worse).
+    r = compute(_eh_and_annex(eh, {"2025-04-10": 8}))
+    rated = rate_measures(r.values, CATALOGUE, r.alternatives)
+    card = assemble(rated, CATALOGUE, CONTRACT, shown, r.gaps).set_index(["ref", "quarter"])
+    assert card.at[("1.3", Q1), "text"] == "8 \u2020"
+    assert (card.at[("1.3", Q1), "trend_short"], card.at[("1.3", Q1), "trend_long"]) == ("Better", "Worse")
+    assert "short and long trends compare figures from two different sources" in card.at[("1.3", Q1), "notes"]
+
+    # Annex A from January 2025 as well (6 in Q4 2024/25): the short trend is Annex A's own, 8 against 6;
+    # only the long trend, against the Early Help return's 12 a year earlier, mixes two sources.
+    r = compute(_eh_and_annex(eh, {"2025-01-10": 6, "2025-04-10": 8}))
+    rated = rate_measures(r.values, CATALOGUE, r.alternatives)
+    card = assemble(rated, CATALOGUE, CONTRACT, shown, r.gaps).set_index(["ref", "quarter"])
+    assert card.at[("1.3", Q4), "text"] == "7"  # the Early Help return, where it covers the quarter
+    assert (card.at[("1.3", Q1), "trend_short"], card.at[("1.3", Q1), "trend_long"]) == ("Better", "Worse")
+    notes = card.at[("1.3", Q1), "notes"]
+    assert "long trend compares figures from two different sources" in notes and "short" not in notes
+
+
 def test_figures_are_rounded_half_away_from_zero_as_excel_does():
     from pipeline.stages.rate import rate_measures
     from pipeline.stages.scorecard import assemble

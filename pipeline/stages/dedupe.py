@@ -5,7 +5,8 @@ return. Files with the same bytes are never read twice (pipeline.stages.discover
 same record in two different files:
 
 - the same row in both (the same record key and every value the same): counted once, from the
-  file read first, and a warning names both files;
+  file read first, and a warning names both files (a row one file holds twice is two records, so
+  the file holding it more often is the one counted: a partial copy never loses one);
 - the same record key with different values, where the key holds a reference from the agency's
   system (a crime number, a child's reference): the newer file's row is an update of the older
   one, so it is the one counted, and a warning names both and the columns that differ;
@@ -84,11 +85,18 @@ def _one_table(frame: pd.DataFrame, table: Table, name: str, place: dict[int, Lo
     variants = shared.groupby("key")["whole"].transform("nunique")
     same, differ = shared[variants == 1], shared[variants > 1]
     notes: list[dict[str, str]] = []
-    copies = same[same["file"] != same.groupby("key")["file"].transform("min")]
-    if len(copies):  # the same row in two files: the first file's copy counts
-        twin = same.drop(index=copies.index).drop_duplicates("key").set_index("key")
-        notes += _copy_notes(copies.assign(twin_loc=copies["key"].map(twin["loc"]),
-                                           twin_row=copies["key"].map(twin["row"])), table, name, place)
+    # The same row in two files: one file's rows count. A row that one file holds twice (two audits of
+    # a service on one day) is two records, so the file holding it most often is the one counted
+    # (the first file, where they hold it as often), and each copy is matched with a row of its own.
+    same = same.assign(nth=same.groupby(["key", "file"]).cumcount())
+    held = same.groupby(["key", "file"]).size().rename("times").reset_index()
+    kept = held.sort_values(["key", "times", "file"], ascending=[True, False, True]).drop_duplicates("key")
+    copies = same[same["file"] != same["key"].map(kept.set_index("key")["file"])]
+    if len(copies):
+        twin = same.drop(index=copies.index).set_index(["key", "nth"])
+        pair = pd.MultiIndex.from_arrays([copies["key"], copies["nth"]])
+        notes += _copy_notes(copies.assign(twin_loc=twin["loc"].reindex(pair).to_numpy(),
+                                           twin_row=twin["row"].reindex(pair).to_numpy()), table, name, place)
         _count(out.copies, frame.loc[copies.index, "_loc"])
     dropped = copies.index
     if len(differ):

@@ -165,10 +165,12 @@ def _notes(m: Measure, contract: Contract, quarters: list[pd.Period], cells: lis
     if now["rated_on"] == ON_TOO_FEW_CASES:
         cases = "children" if m.unit == "days" else "cases"
         notes.insert(0, f"Low numbers: {got['denominator']:,.0f} {cases}, too few to rate")
-    if _current(got) and bool(got.get("previous_mixed", False)):
-        notes.append("short trend compares figures from two different sources")
-    if _current(got) and bool(got.get("year_ago_mixed", False)):
-        notes.append("long trend compares figures from two different sources")
+    if _current(got):
+        mixed = [trend for trend, column in (("short", "previous_mixed"), ("long", "year_ago_mixed"))
+                 if bool(got.get(column, False))]
+        if mixed:
+            trends = " and ".join(mixed) + (" trends compare" if len(mixed) > 1 else " trend compares")
+            notes.append(f"{trends} figures from two different sources")
     if now["detail"]:
         notes.append(f"{_breakdown_label(m, contract)}, {label(quarters[-1])}: {now['detail']}")
     if now["brag"] in NO_FIGURE:
