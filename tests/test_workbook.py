@@ -807,6 +807,60 @@ def test_every_sheet_prints_on_a4_landscape_one_page_wide_with_the_marking(demo)
         assert demo.checks_book[name].print_title_rows == "$1:$1", name
 
 
+def test_the_header_and_footer_print_the_marking_bold_and_larger_than_their_other_words(demo):
+    # LibreOffice scales the header and footer with the sheet: 11 points print at 8 or more on a
+    # sheet fitted to 0.76 of its size.
+    sheet = demo.book["Summary"]
+    for part in (sheet.oddHeader, sheet.oddFooter):
+        sides = [p for p in (part.left, part.center, part.right) if MARKING not in (p.text or "")]
+        (mark,) = [p for p in (part.left, part.center, part.right) if MARKING in (p.text or "")]
+        assert all(int(p.size) >= 11 for p in sides) and int(mark.size) > max(int(p.size) for p in sides)
+        assert "Bold" in (mark.font or "")
+
+
+def test_the_summary_runs_to_more_pages_broken_between_its_sections(demo):
+    sheet = demo.book["Summary"]
+    assert int(sheet.page_setup.fitToHeight or 0) == 0 and (sheet.page_setup.fitToWidth or 1) == 1  # not squeezed to one page
+    breaks = [b.id for b in sheet.row_breaks.brk]  # the last row of each page
+    assert breaks
+    chart = find(sheet, "All measures").row + 2  # the BRAG chart's row, a blank row under the table's total
+    for last in breaks:
+        first = sheet.cell(last + 1, 1)  # the next page's first row: a section's title, or the chart's
+        assert (first.font.b and first.font.sz >= 12) or last + 1 == chart, (last, first.value)
+
+
+def test_pages_break_between_sections_that_fit_and_inside_one_that_does_not(tmp_path):
+    import xlsxwriter
+
+    from pipeline.workbook.layout import PRINTABLE_HEIGHT, PagedSheet, keep_sections
+
+    book = xlsxwriter.Workbook(str(tmp_path / "paged.xlsx"))
+    sheet = book.add_worksheet("Paged", worksheet_class=PagedSheet)
+    for row in range(20):
+        sheet.set_row(row, 100)
+    # Narrow columns print at full size: a page holds four 100-point rows (with the margin kept).
+    assert 4 * 100 < PRINTABLE_HEIGHT * 0.95 < 5 * 100
+    # Sections of 2, 3 (not fitting after the 2: a new page), 7 (longer than a page: broken after 4) and 1 rows.
+    assert keep_sections(sheet, [0, 2, 5, 12], 13, [10] * 5) == [2, 5, 9]
+    # The first row repeated on every page takes its room on every page after the first.
+    assert keep_sections(sheet, [0, 1, 2, 3, 4, 5, 6, 7], 8, [10] * 5, repeated=1) == [4, 7]
+    book.close()
+
+
+def test_the_work_plan_and_definitions_are_narrow_enough_to_print_their_words_at_8_points():
+    from pipeline.workbook import definitions, workplan
+
+    # 176 characters of columns print at about 0.76 of full size when fitted to A4 landscape: 11-point
+    # text at 8 points or more.
+    assert sum(workplan.WIDTHS) <= 176 and sum(definitions.WIDTHS) <= 176
+
+
+def test_a_work_plan_page_never_ends_on_an_objectives_heading(demo):
+    sheet = demo.book["Work plan"]
+    for last in [b.id for b in sheet.row_breaks.brk]:
+        assert sheet.cell(last, 1).value and not str(sheet.cell(last, 2).value or "").startswith("Objective"), last
+
+
 def test_document_properties(demo):
     props = demo.book.properties
     assert props.title == "Child Exploitation Delivery Group scorecard"
@@ -931,7 +985,7 @@ def test_libreoffice_renders_the_whole_pack(rendered):
     # data, about 1,000 rows, does not print.
     printed = {rendered.sheet_of(words) for _, words in rendered.pages}
     assert printed == set(SHEETS), printed
-    assert 8 <= len(rendered.pages) <= 30, len(rendered.pages)
+    assert 8 <= len(rendered.pages) <= 34, len(rendered.pages)
     text = " ".join(w.text for _, words in rendered.pages for w in words)
     for expected in ("Q2 2025/26", "Missing", MARKING, "DEMONSTRATION", "Commentary needed"):
         assert expected in text, expected

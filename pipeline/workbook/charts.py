@@ -6,7 +6,8 @@ chart whose series are the cells of the pack's hidden Chart data sheet (the SPC 
 numbers, row for row), so it always shows those numbers. Charts sit
 two across, each filling a column and reaching to the narrow column beside it, so that a
 spreadsheet whose font makes columns wider (LibreOffice without Calibri) widens the charts with
-them; three rows of charts to an A4 landscape page.
+them; three rows of charts to an A4 landscape page. Every word of a chart is 9 points, which prints
+at 8 or more, and the legend is to the right of the plot, so that the plot keeps its height.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ ACROSS, DOWN = 2, 3  # charts to a page
 COLUMN_WIDTH, GAP_WIDTH = 72, 2
 ROW_HEIGHT = 150  # points (200 pixels): three rows and the heading fill the printable height (502 points)
 CHART_SIZE = {"width": 509, "height": 192}  # pixels: the chart column's width, and a row less a gap
-UNIT_WORDS = {"count": "Count", "percent": "%", "days": "Days"}
+UNIT_WORDS = {"count": "Count", "percent": "Percentage", "days": "Days"}  # the value axis's name
 TITLE_LENGTH = 70  # characters of the measure's title, so that a title fits on one line
+# Every word of a chart (title bold) in this size: the sheet prints at about 0.95 of its size, so at
+# 8 points or more.
+FONT = {"size": 9}
 TOO_FEW = "too few points for process limits"
 SMALL_COUNT = 6  # a count axis up to this goes in whole steps, not 0.2s
 HEADING = ("How to read the charts: each measure's monthly figures (solid line, dots) with their mean (thin line), "
@@ -90,10 +94,10 @@ def _chart(book: Workbook, m: dict, rows: tuple[int, int], points: pd.DataFrame)
     if points["target"].notna().any():
         line(TARGET, "Target", "target")
     title = f"{m['ref']} {textwrap.shorten(text(m['title']), TITLE_LENGTH, placeholder='...')}"
-    chart.set_title({"name": title + (f" ({TOO_FEW})" if few else ""), "name_font": {"size": 9, "bold": True},
+    chart.set_title({"name": title + (f" ({TOO_FEW})" if few else ""), "name_font": {**FONT, "bold": True},
                      "overlay": False})
     _axes(chart, text(m["unit"]), points)
-    chart.set_legend({"position": "bottom", "font": {"size": 7}, "delete_series": [] if few else [3]})
+    chart.set_legend({"position": "right", "font": FONT, "delete_series": [] if few else [3]})
     chart.set_size(CHART_SIZE)
     return chart
 
@@ -103,11 +107,11 @@ def _axes(chart: Chart, unit: str, points: pd.DataFrame) -> None:
     a lower limit may be), in whole steps for counts that small; a percentage's no higher than 100."""
     top = points[["value", "upper_limit"]].max().max()
     chart.set_x_axis({"name": "Month", "date_axis": True, "num_format": "mmm yy", "major_unit": 3,
-                      "major_unit_type": "months", "num_font": {"size": 7}, "name_font": {"size": 8}})
+                      "major_unit_type": "months", "num_font": FONT, "name_font": FONT})
     chart.set_y_axis({"name": UNIT_WORDS.get(unit, unit), "min": None if unit == "percent" else 0,
                       "max": 100 if unit == "percent" else None,
-                      "major_unit": 1 if unit == "count" and top <= SMALL_COUNT else None, "num_font": {"size": 7},
-                      "name_font": {"size": 8}, "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}}})
+                      "major_unit": 1 if unit == "count" and top <= SMALL_COUNT else None, "num_font": FONT,
+                      "name_font": FONT, "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}}})
 
 
 def _markers(points: pd.DataFrame) -> list[dict | None]:

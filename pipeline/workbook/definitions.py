@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from pipeline.config.catalogue import Measure, Spc
     from pipeline.model import ScorecardData
 
-COLUMNS = (("Ref", 6), ("Measure", 28), ("Definition", 42), ("Source", 14), ("Unit", 10), ("Polarity", 12),
-           ("Target", 13), ("Tolerance", 10), ("BRAG rule", 36), ("SPC settings", 38), ("Being developed", 10))
+# Narrow enough (176 characters) that the sheet prints at about 0.73 of its size or more, its text at 8
+# points or more: long text wraps into taller rows, the long columns as wide as their words need
+# for the rows to be no taller than they must (the SPC settings are the longest).
+COLUMNS = (("Ref", 6), ("Measure", 20), ("Definition", 26), ("Source", 10), ("Unit", 10), ("Polarity", 11),
+           ("Target", 10), ("Tolerance", 10), ("BRAG rule", 26), ("SPC settings", 37), ("Being developed", 10))
 WIDTHS = [w for _, w in COLUMNS]
 LAST = len(COLUMNS) - 1
 TEXT_WIDTH = sum(WIDTHS[2:])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
 CUT = " [... cut: longer than an Excel cell can hold; the full text is in the return]"
 A4 = 9  # Excel's paper code
 DRAFT = "DRAFT"  # on every page, the properties and the names of a draft's workbooks (--draft)
+MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom (print_setup's)
+PRINTABLE_WIDTH = 841.9 - (MARGINS[0] + MARGINS[1]) * 72  # points of A4 landscape between the margins
+PRINTABLE_HEIGHT = 595.3 - (MARGINS[2] + MARGINS[3]) * 72
+DEFAULT_ROW = 15  # points: a row given no height
+# The header's and footer's type sizes. A sheet's scale shrinks them too (LibreOffice ignores
+# scale_with_doc=False), so they are large enough to print at 8 points or more on a sheet fitted to
+# 0.76 of its size; the protective marking bold and larger still.
+SIDE_SIZE, MARK_SIZE = 11, 12
 
 
 # --------------------------------------------------------------------------- cells
@@ -174,11 +183,68 @@ def _esc(said: str) -> str:
 
 def print_setup(sheet: Worksheet, data: ScorecardData, repeat: bool = True) -> None:
     """A4 landscape, one page wide, header row repeated, protective marking top and bottom (after
-    the word DRAFT on a draft's pages)."""
+    the word DRAFT on a draft's pages), bold and larger than the header's and footer's other words."""
     settings = data.settings
     mark = (f"{DRAFT} - " if data.draft else "") + _esc(marking(data))
     left = (_esc(settings.partnership) + (" - DEMONSTRATION DATA" if data.demo else "")
             + (" - publishable copy" if data.publish else ""))
-    a4(sheet, repeat=repeat, margins=(0.4, 0.4, 0.7, 0.6))
-    sheet.set_header(f'&L&8{left}&C&"-,Bold"&11{mark}&R&8&A, {_esc(label(data.reporting))}', {"margin": 0.25})
-    sheet.set_footer(f"&L&8{mark}&C&8Page &P of &N&R&8Produced {data.produced:%d/%m/%Y %H:%M}", {"margin": 0.25})
+    a4(sheet, repeat=repeat, margins=MARGINS)
+    side, bold = f"&{SIDE_SIZE}", f'&"-,Bold"&{MARK_SIZE}'
+    sheet.set_header(f"&L{side}{left}&C{bold}{mark}&R{side}&A, {_esc(label(data.reporting))}", {"margin": 0.25})
+    sheet.set_footer(f"&L{bold}{mark}&C{side}Page &P of &N&R{side}Produced {data.produced:%d/%m/%Y %H:%M}",
+                     {"margin": 0.25})
+
+
+# --------------------------------------------------------------------------- page breaks
+
+class PagedSheet(Worksheet):
+    """A worksheet that remembers the height (points) of each row given one, so that `keep_sections`
+    can break its pages between sections (pass it to add_worksheet as worksheet_class)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heights: dict[int, float] = {}
+
+    def set_row(self, row: int, height: float | None = None, cell_format: Format | None = None,
+                options: dict | None = None) -> int:
+        if height is not None:
+            self.heights[row] = height
+        return super().set_row(row, height, cell_format, options)
+
+
+def fit_scale(widths: Sequence[float]) -> float:
+    """The scale a sheet of these column widths prints at, fitted to the width of print_setup's page,
+    in Excel with Calibri (a column w characters wide is int(7w + 5) pixels of 0.75 points). It is the
+    larger scale: LibreOffice draws the same columns a little wider (even with Carlito, Calibri's
+    metric twin), so prints smaller and its pages hold more."""
+    points = sum(int(w * 7 + 5) for w in widths) * 0.75
+    return min(1.0, PRINTABLE_WIDTH / points)
+
+
+def keep_sections(sheet: PagedSheet, starts: Sequence[int], end: int, widths: Sequence[float],
+                  repeated: int = 0, row_points: float = DEFAULT_ROW) -> list[int]:
+    """Page breaks (set on the sheet, and returned) that keep each section (rows starts[i] up to the
+    next start; the last to `end`, excluded) on one page: a section that would run over the page
+    begins the next, and one taller than a page is broken between its rows. A page holds the
+    printable height at the larger of the scales the sheet prints at (`fit_scale`), less a margin
+    for rows drawn taller than set, and the sheet's first `repeated` rows (repeated on every page);
+    rows given no height are taken as `row_points` tall."""
+    def height(row: int) -> float:
+        return sheet.heights.get(row, row_points)
+
+    page = PRINTABLE_HEIGHT / fit_scale(widths) * 0.95
+    top = sum(height(r) for r in range(repeated))  # on every page after the first
+    breaks, used = [], 0.0
+    bounds = [*starts, end]
+    for first, after in pairwise(bounds):
+        rows = [height(r) for r in range(first, after)]
+        if used > top and used + sum(rows) > page:
+            breaks.append(first)
+            used = top
+        for r, tall in zip(range(first, after), rows):
+            if used > top and used + tall > page:  # a section longer than a page
+                breaks.append(r)
+                used = top
+            used += tall
+    sheet.set_h_pagebreaks(breaks)
+    return breaks

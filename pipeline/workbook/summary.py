@@ -1,4 +1,5 @@
-"""The Summary sheet: the one page a board member reads first."""
+"""The Summary sheet: what a board member reads first, printed one page wide at the size of its
+text (no smaller), each section on one page where it fits."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ from pipeline.stages.commentary import asked
 from pipeline.stages.messages import NO_LEAD
 from pipeline.stages.quality import failed_count
 from pipeline.vocabulary import RATED, Assurance, Rating, Variation
-from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
+from pipeline.workbook.layout import (
+    PagedSheet,
+    fit_row,
+    keep_sections,
+    marking,
+    merged,
+    paragraph,
+    print_setup,
+    put_text,
+    set_widths,
+    text,
+)
 from pipeline.workbook.scorecard import figure_cells
 from pipeline.workbook.styles import (
     GRIDLINES,
@@ -39,31 +51,33 @@ KINDS = (("Rated", "Higher or lower is better", ("higher", "lower")),
 PUBLISH_NOTE = ("This is the publishable copy: counts from 1 to 4, and figures that would reveal them, are shown "
                 "as c; commentary, notes and all text from the agencies' returns are left out.")
 CHART_ROWS = 15  # the rows the BRAG chart covers: nothing is written under it
+CHART_FONT = 11  # the chart's words (its title a point larger): as large as the cells', as the sheet prints
 FIGURE, LEAD = 2, 7  # the list of measures needing attention: figure and counts, rating, variation, lead, commentary
 
 
 def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
-    """Where the scorecard stands and what needs attention, on one page."""
-    sheet = book.add_worksheet("Summary")
+    """Where the scorecard stands and what needs attention, section by section, a section never
+    split across pages unless it is longer than a page."""
+    sheet = book.add_worksheet("Summary", worksheet_class=PagedSheet)
     sheet.hide_gridlines(2)
     set_widths(sheet, WIDTHS)
     row = _heading(sheet, st, data)
+    starts = [0, row]  # the first row of each section
     row = _messages(sheet, st, data, row)
-    row = _counts(book, sheet, st, data, row)
-    row = _variation(sheet, st, data, row)
-    row = _attention(sheet, st, data, row)
-    row = _incomplete(sheet, st, data, row)
+    starts.append(row)
+    row = _counts(book, sheet, st, data, row, starts)
+    later = (_variation, _attention, _incomplete) + (() if data.publish else (_commentary_round, _quality, _workplan))
+    for section in later:
+        starts.append(row)
+        row = section(sheet, st, data, row)
     if data.publish:
+        starts.append(row)
         paragraph(sheet, row, 0, LAST, PUBLISH_NOTE, st.para, sum(WIDTHS))
         row += 2
-    else:
-        row = _commentary_round(sheet, st, data, row)
-        row = _quality(sheet, st, data, row)
-        row = _workplan(sheet, st, data, row)
     put_text(sheet, row, 0, marking(data), st.marking)
     sheet.print_area(0, 0, row, LAST)
     print_setup(sheet, data, repeat=False)
-    sheet.fit_to_pages(1, 1)
+    keep_sections(sheet, starts, row + 1, WIDTHS)
 
 
 def _heading(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
@@ -111,8 +125,9 @@ def _brag_counts(card: pd.DataFrame) -> list[tuple[str, str, list[int]]]:
     return out
 
 
-def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, row: int) -> int:
-    """BRAG counts per objective, and a stacked column chart drawn from that same table."""
+def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, row: int, starts: list[int]) -> int:
+    """BRAG counts per objective, and a stacked column chart drawn from that same table (its row added
+    to the sections' `starts`: it may begin the next page)."""
     sheet.write_string(row, 0, "Measures by rating, this quarter", st.subtitle)
     row += 1
     head = row
@@ -137,6 +152,7 @@ def _counts(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, r
     row += 2
     if not counts:
         return row
+    starts.append(row)
     sheet.insert_chart(row, 0, _chart(book, data, head, first_data, last_data),
                        {"x_offset": 4, "y_offset": 4, "object_position": 2})
     return row + CHART_ROWS
@@ -153,11 +169,13 @@ def _chart(book: Workbook, data: ScorecardData, head: int, first: int, last: int
             "values": ["Summary", first, 2 + i, last, 2 + i],
             **RATING_CHART[rating], "border": {"color": RATING_CHART_EDGE, "width": 0.5}, "gap": 60,
         })
-    chart.set_title({"name": f"Measures by rating and objective, {label(data.reporting)}", "name_font": {"size": 11}})
-    chart.set_x_axis({"name": "Objective"})
-    chart.set_y_axis({"name": "Number of measures",
+    chart.set_title({"name": f"Measures by rating and objective, {label(data.reporting)}",
+                     "name_font": {"size": CHART_FONT + 1}})
+    font = {"size": CHART_FONT}
+    chart.set_x_axis({"name": "Objective", "name_font": font, "num_font": font})
+    chart.set_y_axis({"name": "Measures", "name_font": font, "num_font": font,
                       "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}}})
-    chart.set_legend({"position": "right"})
+    chart.set_legend({"position": "right", "font": font})
     chart.set_size({"width": 1000, "height": 280})
     return chart
 

@@ -46,6 +46,7 @@ TARGET_COL = LAST + 1  # a hidden column outside the print area: the target besi
 TEXT_WIDTH = sum(WIDTHS[1:])  # a description merged from column B to the end
 TABLES_PER_PAGE = 2
 TABLE_ROWS = 13  # the rows a table's chart covers, at least
+FONT = {"size": 10}  # the charts' words (titles a point larger): the sheet prints at about 0.9 of its size
 
 def write_supporting(book: Workbook, st: Styles, data: ScorecardData) -> None:
     """The supporting measures two to a page, then the QA map and the feedback, each on a new page."""
@@ -148,7 +149,7 @@ def _chart(book: Workbook, sheet: Worksheet, ref: str, title: str, kind: str, co
         }
         if labelled:
             series["data_labels"] = {
-                "value": True, "num_format": NUMBER_FORMATS[column.unit], "font": {"size": 8},
+                "value": True, "num_format": NUMBER_FORMATS[column.unit], "font": FONT,
                 **({"position": "outside_end"} if kind == "column" else
                    {"position": "right", "custom": [{"delete": True}] * (last - first) + [None]})}
         colour = SERIES_COLOURS[n % len(SERIES_COLOURS)]
@@ -160,11 +161,11 @@ def _chart(book: Workbook, sheet: Worksheet, ref: str, title: str, kind: str, co
         chart.add_series(series)
     if target is not None:
         _target_line(book, sheet, chart, kind, target, "%" if percent else "", first, last)
-    chart.set_title({"name": f"{ref}: {_short_title(title)}", "name_font": {"size": 10}})
-    chart.set_legend({"position": "bottom"} if len(plotted) > 1 or target is not None else {"none": True})
-    chart.set_x_axis({"name": "Quarter", "name_font": {"size": 9}})
+    chart.set_title({"name": f"{ref}: {_short_title(title)}", "name_font": {"size": FONT["size"] + 1}})
+    chart.set_legend({"position": "bottom", "font": FONT} if len(plotted) > 1 or target is not None else {"none": True})
+    chart.set_x_axis({"name": "Quarter", "name_font": FONT, "num_font": FONT})
     only = plotted[0][1].heading if len(plotted) == 1 else ("Share" if percent else "Number")
-    chart.set_y_axis({"name": only + (" (%)" if percent else ""), "name_font": {"size": 9}, "min": 0,
+    chart.set_y_axis({"name": only + (" (%)" if percent else ""), "name_font": FONT, "num_font": FONT, "min": 0,
                       "major_gridlines": {"visible": True, "line": {"color": GRIDLINES}},
                       "num_format": PERCENT_AXIS if percent else NUMBER_FORMATS["count"]})
     chart.show_blanks_as("gap")

@@ -8,16 +8,29 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.vocabulary import RATED
-from pipeline.workbook.layout import fit_row, group_row, merged, print_setup, put_date, put_text, set_widths, text
+from pipeline.workbook.layout import (
+    PagedSheet,
+    fit_row,
+    group_row,
+    keep_sections,
+    merged,
+    print_setup,
+    put_date,
+    put_text,
+    set_widths,
+    text,
+)
 from pipeline.workbook.styles import Styles, brag_rules
 from pipeline.workbook.words import ACTION_KEY, objective_heading
 
 if TYPE_CHECKING:
     from pipeline.model import ScorecardData
 
-COLUMNS = (("Ref", 6), ("Action", 38), ("Accountable lead", 18), ("Date commenced", 10.5), ("Target date", 10.5),
-           ("Date achieved", 10.5), ("Evidence / KPIs", 30), ("Remedial action", 28), ("Stated BRAG", 9),
-           ("Computed BRAG", 9), ("Reason", 20), ("Check", 22))
+# Narrow enough (174 characters) that the sheet prints at about 0.77 of its size or more, its text at 8
+# points or more: long text wraps into taller rows.
+COLUMNS = (("Ref", 6), ("Action", 30), ("Accountable lead", 14), ("Date commenced", 10), ("Target date", 10),
+           ("Date achieved", 10), ("Evidence / KPIs", 24), ("Remedial action", 22), ("Stated BRAG", 9),
+           ("Computed BRAG", 9), ("Reason", 15), ("Check", 15))
 WIDTHS = [w for _, w in COLUMNS]
 LAST = len(COLUMNS) - 1
 STATED, COMPUTED, CHECK = 8, 9, 11
@@ -29,8 +42,9 @@ COMPUTED_NOTE = ("Computed BRAG is worked out as at the end of the reporting qua
 
 
 def write_workplan(book: Workbook, st: Styles, data: ScorecardData) -> None:
-    """The actions under their objectives' headings, then the seed's key to action ratings."""
-    sheet = book.add_worksheet("Work plan")
+    """The actions under their objectives' headings, then the seed's key to action ratings; a page
+    breaks between actions, never after a heading."""
+    sheet = book.add_worksheet("Work plan", worksheet_class=PagedSheet)
     actions = data.actions
     if actions is None or actions.empty:
         _no_log(sheet, st, data)
@@ -42,15 +56,20 @@ def write_workplan(book: Workbook, st: Styles, data: ScorecardData) -> None:
     titles = _objectives(data)
     ordered = actions.assign(_objective=actions["objective"].astype("Int64")).sort_values("_objective", kind="stable")
     row = 0
+    starts = [0]  # where a page may break: before a heading, or an action not the first under it
     for objective, rows in ordered.groupby("_objective", sort=False, dropna=False):
         row += 1
+        starts.append(row)
         key = text(objective) or "?"
         title, lead, appendix = titles.get(key, ("", "", False))
         group_row(sheet, row, LAST, objective_heading(key, title, lead, appendix), st.group)
-        for action in rows.itertuples(index=False):
+        for n, action in enumerate(rows.itertuples(index=False)):
             row += 1
+            if n:
+                starts.append(row)
             _action(sheet, st, row, action)
     last = row
+    starts.append(last + 2)
     brag_rules(sheet, st, 1, STATED, last, COMPUTED)
     sheet.conditional_format(1, CHECK, last, CHECK, {"type": "no_blanks", "format": st.flag})
     row = _key(sheet, st, last + 2)
@@ -58,6 +77,7 @@ def write_workplan(book: Workbook, st: Styles, data: ScorecardData) -> None:
     sheet.autofilter(0, 0, last, LAST)
     sheet.print_area(0, 0, row, LAST)
     print_setup(sheet, data)
+    keep_sections(sheet, starts, row + 1, WIDTHS, repeated=1)
 
 
 def _no_log(sheet: Worksheet, st: Styles, data: ScorecardData) -> None:
