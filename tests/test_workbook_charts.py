@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline.vocabulary import NOT_RATED, RATED, Rating
+from pipeline.vocabulary import RATED, Rating
 from pipeline.workbook.book import write_workbook
 from tests.test_workbook import Demo, build_demo
 from tests.test_workbook_spc import rated_refs, sheet_charts
@@ -140,7 +140,7 @@ def test_the_summary_chart_gives_each_rating_a_look_of_its_own_that_greyscale_ke
     looks = {Rating(name): look(ser) for _, name, ser in series(chart)}
     assert list(looks) == list(Rating)
     assert len(set(looks.values())) == len(Rating)  # on screen, no two alike
-    for word in NOT_RATED:  # the words that were three near-identical greys, and the other not-rated ones
+    for word in (w for w in Rating if w not in RATED):  # the words that were three near-identical greys, and the others
         for other in Rating:
             if other != word:
                 assert apart_in_greyscale(looks[word], looks[other]), (word, other, looks[word], looks[other])
