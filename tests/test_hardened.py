@@ -594,6 +594,6 @@ def test_started_outside_a_project_it_says_which_folder_it_took(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pipeline", "schedule"], cwd=elsewhere, capture_output=True, text=True,
                           env=ENV, timeout=120)
     assert done.returncode == 0
-    assert done.stdout.startswith(f"Project folder: {ROOT} (found from the working folder; to use another, name it "
-                                  "with --home)")
+    assert done.stdout.startswith(f"Project folder: {ROOT} (the folder this pipeline runs from, as the working "
+                                  "folder is in no project folder; to use another, name it with --home)")
     assert list(elsewhere.iterdir()) == []
