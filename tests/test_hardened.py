@@ -470,13 +470,15 @@ def test_a_small_size_limit_on_the_outputs_folder_is_a_full_disk(project):
     assert not list((project / "outputs").glob("*.xlsx")) and not (project / "outputs" / "staging").exists()
 
 
-@pytest.mark.parametrize("damage", ["not a database", "malformed"])
+@pytest.mark.parametrize("damage", ["not a database", "malformed", "emptied"])
 def test_a_damaged_history_is_never_replaced(project, capsys, damage):
     before = _built(project)
     db = project / "outputs" / "history.sqlite"
     data = bytearray(db.read_bytes())
     if damage == "not a database":
         data = bytearray(b"this is not a database " * 200)
+    elif damage == "emptied":  # 0 bytes (a sync or a copy gone wrong): SQLite would take it for a new history
+        data = bytearray()
     else:
         page = struct.unpack(">H", data[16:18])[0]
         data[page + 8:page * 3] = b"\xff" * (page * 2 - 8)  # the tables' pages overwritten

@@ -105,6 +105,8 @@ def check_history(db: Path, archive: Path) -> None:
     one that another program is changing, too (others_kept_out)."""
     if not db.exists():
         return
+    if db.stat().st_size == 0:  # SQLite takes it for a new database, but a run never leaves one empty: it was emptied
+        raise HistoryUnusable(damaged_message(db, archive), locked=False)
     with history_errors(db, archive), closing(sqlite3.connect(db, timeout=BUSY_SECONDS)) as con:
         verdict = con.execute("PRAGMA quick_check").fetchone()
         if verdict is not None and verdict[0] == "ok":
