@@ -144,8 +144,9 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if refused:
         console.problem(refused)
         return EXIT_USAGE
-    if not paths.given and not Path.cwd().resolve().is_relative_to(paths.home):
-        console.say(f"Project folder: {paths.home} (found from the working folder; to use another, name it with --home)")
+    if not paths.given and not Path.cwd().resolve().is_relative_to(paths.home):  # none at or above the working folder
+        console.say(f"Project folder: {paths.home} (the folder this pipeline runs from, as the working folder is in "
+                    "no project folder; to use another, name it with --home)")
     if args.command in ("schedule", "templates"):
         return _tool_command(args, paths, console)
     return _logged_run(args, paths, console)

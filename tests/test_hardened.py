@@ -13,6 +13,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import openpyxl
@@ -469,13 +470,15 @@ def test_a_small_size_limit_on_the_outputs_folder_is_a_full_disk(project):
     assert not list((project / "outputs").glob("*.xlsx")) and not (project / "outputs" / "staging").exists()
 
 
-@pytest.mark.parametrize("damage", ["not a database", "malformed"])
+@pytest.mark.parametrize("damage", ["not a database", "malformed", "emptied"])
 def test_a_damaged_history_is_never_replaced(project, capsys, damage):
     before = _built(project)
     db = project / "outputs" / "history.sqlite"
     data = bytearray(db.read_bytes())
     if damage == "not a database":
         data = bytearray(b"this is not a database " * 200)
+    elif damage == "emptied":  # 0 bytes (a sync or a copy gone wrong): SQLite would take it for a new history
+        data = bytearray()
     else:
         page = struct.unpack(">H", data[16:18])[0]
         data[page + 8:page * 3] = b"\xff" * (page * 2 - 8)  # the tables' pages overwritten
@@ -504,6 +507,40 @@ def test_a_history_locked_by_another_program_says_close_it(project, capsys):
     assert "is in use by another program" in err and "Close that program and run again" in err
     assert json.loads((project / "outputs" / "last-run.json").read_text(encoding="utf-8"))["status"] == "locked"
     _unchanged(project, before)
+
+
+@pytest.mark.parametrize("when", ["before the run", "while it runs"])
+def test_a_history_another_program_is_changing_is_left_to_it(project, monkeypatch, capsys, when):
+    """A write transaction not yet committed (an edit in DB Browser before 'Write Changes') does not stop
+    others reading, but a run that replaced the file would lose that program's changes."""
+    import pipeline.cli
+
+    before = _built(project)
+    _changed_inputs(project)
+    editing = sqlite3.connect(project / "outputs" / "history.sqlite", isolation_level=None)
+
+    def start_editing() -> None:
+        editing.execute("BEGIN IMMEDIATE")
+        editing.execute("INSERT INTO restatements (ref, quarter, quarter_label, old_value, new_value, restated_at) "
+                        "VALUES ('edited', '2025Q3', 'Q2 2025/26', 1, 2, 'by hand')")
+
+    if when == "before the run":
+        start_editing()
+    else:  # after the run has read the history, before it saves its own
+        read = pipeline.cli._stored_history
+        monkeypatch.setattr(pipeline.cli, "_stored_history", lambda *args: (read(*args), start_editing())[0])
+    try:
+        assert main(["--home", str(project), "--today", T]) == 6
+        err = capsys.readouterr().err
+        assert "is in use by another program" in err and "Close that program and run again" in err
+        assert json.loads((project / "outputs" / "last-run.json").read_text(encoding="utf-8"))["status"] == "locked"
+        editing.execute("COMMIT")
+    finally:
+        editing.close()
+    db = project / "outputs" / "history.sqlite"
+    with closing(sqlite3.connect(db)) as history:  # its changes are in the history, where it put them
+        assert history.execute("SELECT count(*) FROM restatements WHERE ref = 'edited'").fetchone() == (1,)
+    _unchanged(project, {**before, db: db.read_bytes()})  # and nothing else was changed
 
 
 # --------------------------------------------------------------------------- Windows paths
@@ -559,6 +596,6 @@ def test_started_outside_a_project_it_says_which_folder_it_took(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pipeline", "schedule"], cwd=elsewhere, capture_output=True, text=True,
                           env=ENV, timeout=120)
     assert done.returncode == 0
-    assert done.stdout.startswith(f"Project folder: {ROOT} (found from the working folder; to use another, name it "
-                                  "with --home)")
+    assert done.stdout.startswith(f"Project folder: {ROOT} (the folder this pipeline runs from, as the working "
+                                  "folder is in no project folder; to use another, name it with --home)")
     assert list(elsewhere.iterdir()) == []

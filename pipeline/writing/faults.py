@@ -101,10 +101,29 @@ def damaged_message(db: Path, archive: Path) -> str:
 
 
 def check_history(db: Path, archive: Path) -> None:
-    """Refuse a damaged history before it is read or copied: it is never silently replaced."""
+    """Refuse a damaged history before it is read or copied: it is never silently replaced. Refuse
+    one that another program is changing, too (others_kept_out)."""
     if not db.exists():
         return
+    if db.stat().st_size == 0:  # SQLite takes it for a new database, but a run never leaves one empty: it was emptied
+        raise HistoryUnusable(damaged_message(db, archive), locked=False)
     with history_errors(db, archive), closing(sqlite3.connect(db, timeout=BUSY_SECONDS)) as con:
         verdict = con.execute("PRAGMA quick_check").fetchone()
+        if verdict is not None and verdict[0] == "ok":
+            with others_kept_out(con):
+                pass  # only to find out that no other program has changes under way
     if verdict is None or verdict[0] != "ok":
         raise HistoryUnusable(damaged_message(db, archive), locked=False)
+
+
+@contextmanager
+def others_kept_out(con: sqlite3.Connection) -> Iterator[None]:
+    """No other program can change the history while the block runs; SQLite's 'database is locked'
+    (after BUSY_SECONDS) if one has changes under way. Reading does not notice them (an edit in DB
+    Browser before 'Write Changes'), but a run's new history replaces the file, and the changes that
+    program saved afterwards would be lost with the file they went into."""
+    con.execute("BEGIN IMMEDIATE")  # the write lock, which only one connection can hold
+    try:
+        yield
+    finally:
+        con.rollback()

@@ -20,6 +20,7 @@ from pipeline.quarters import FREQ, label
 from pipeline.stages.coverage import MONTH
 from pipeline.stages.history import MONTH_COLUMNS, Merged
 from pipeline.stages.lineage import SUMMARY_COLUMNS
+from pipeline.writing.faults import BUSY_SECONDS, others_kept_out
 from pipeline.writing.safe import StagedOutputs, write_atomically
 
 SCHEMA = """
@@ -134,7 +135,8 @@ def save_history(db: Path, merged: Merged, run_time: str, staged: StagedOutputs 
 
     def write(copy: Path) -> None:
         if db.exists():
-            shutil.copyfile(db, copy)
+            with closing(sqlite3.connect(db, timeout=BUSY_SECONDS)) as source, others_kept_out(source):
+                shutil.copyfile(db, copy)  # no other program has begun changing it since the run read it
         with closing(sqlite3.connect(copy)) as con:
             _migrate(con)
             with con:
