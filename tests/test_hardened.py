@@ -14,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -23,6 +24,8 @@ from pipeline.cli import main
 from pipeline.config.loading import ConfigError, load_model
 from pipeline.config.settings import Settings
 from pipeline.paths import LONGEST_BELOW_OUTPUTS
+from pipeline.stages.discover import InputFile
+from pipeline.stages.grids import Unreadable, open_grid
 from pipeline.stages.package import InputLimits, TooLarge, check_package
 from tests.conftest import ROOT, TODAY, copy_demo_inputs, write_xlsx
 
@@ -158,6 +161,44 @@ def test_limits_and_windows_device_names_are_checked_in_settings_yaml(tmp_path):
         load_model(path, Settings)
 
 
+SOFFICE = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is needed to write an .xls")
+DIMENSIONS = bytes.fromhex("00020e00")  # the BIFF8 record giving a sheet's used range: rows, then columns
+LABELSST = bytes.fromhex("fd000a00")  # a text cell: row, column, format, string
+
+
+def old_xls(folder: Path, cells: dict[str, str]) -> Path:
+    """An .xls (BIFF8) written by LibreOffice from a one-sheet workbook with these cells."""
+    folder.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.Workbook()
+    for ref, text in cells.items():
+        book.active[ref] = text
+    source = folder / "source.xlsx"
+    book.save(source)
+    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    source.unlink()
+    return folder / "source.xls"
+
+
+def hostile_xls(folder: Path) -> dict[str, str]:
+    """Old .xls files that ask the reader for 1.7 GB (a value at IV65536) or 32 GB (a bogus used range,
+    a cell patched to row 65536, column 16384), and one that is fine: {name: the words it must draw}."""
+    made = folder.parent / "made"
+    good = old_xls(made / "good", {"A1": "Child reference", "B1": "Risk level", "A2": "C1"})
+    raw = good.read_bytes()
+    dimension = raw[raw.index(DIMENSIONS):raw.index(DIMENSIONS) + 18]
+    assert raw.count(dimension) == 1
+    (folder / "bogus dimension.xls").write_bytes(raw.replace(dimension, DIMENSIONS + struct.pack("<IIHHH", 0, 65536, 0,
+                                                                                                  16384, 0)))
+    last = raw.rindex(LABELSST)  # the last text cell (A2): moved to IV65536's far corner, XFD65536
+    (folder / "far cell.xls").write_bytes(raw[:last + 4] + struct.pack("<HH", 65535, 16383) + raw[last + 8:])
+    shutil.copy(old_xls(made / "far", {"A1": "Child reference", "IV65536": "typed far away"}),
+                folder / "value at IV65536.xls")
+    shutil.copy(good, folder / "good.xls")
+    died = "is damaged or far larger than a return should be"
+    return {"bogus dimension.xls": died, "far cell.xls": died, "value at IV65536.xls": died}
+
+
 # --------------------------------------------------------------------------- hostile files, at the command line
 
 @pytest.fixture(scope="module")
@@ -182,6 +223,9 @@ def hostile(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     expected["understated bomb.xlsx"] = "is damaged"
     package(folder / "bad entity.xlsx", "", '<row r="1">' + cell("A1", "&bogus;") + "</row>")
     expected["bad entity.xlsx"] = "its contents are damaged"
+    if shutil.which("soffice"):
+        expected.update(hostile_xls(folder))
+        (folder / "good.xls").unlink()  # read in test_old_xls_files_that_ask_for_too_much_are_refused_alone
     return folder, expected
 
 
@@ -217,7 +261,7 @@ def test_hostile_files_are_refused_by_name_while_the_others_are_read(hostile, re
     for name, words in expected.items():
         said = [m[:300] for m in flat.split(f"WARNING {name}: ")[1:]]
         assert len(said) == 1 and words in said[0], (name, said)
-    assert "9 file(s)" not in flat and "15 file(s), 18,200 row(s) read" in flat
+    assert f"Checked {9 + len(expected)} file(s), 18,200 row(s) read" in flat  # the 9 demo files and every hostile one
     for jargon in ("calamine", "Xlsx error", "Zip error", "Xml error", "BadZipFile"):
         assert jargon not in done.stdout + done.stderr
     log = (hostile[0].parent / "outputs" / "logs" / "pipeline.log").read_text(encoding="utf-8")
@@ -229,6 +273,46 @@ def test_no_hostile_file_takes_the_run_past_1_gb(refused):
     done, peak = refused
     assert done.returncode >= 0  # not killed by a signal (a native abort is -6)
     assert peak < GB, peak
+
+
+@SOFFICE
+def test_old_xls_files_that_ask_for_too_much_are_refused_alone(tmp_path):
+    """An .xls cannot be sized up before it is read: it is read in a child process allowed
+    max_reader_memory_mb, and if that dies (Rust aborts on a failed allocation) the file is refused."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    expected = hostile_xls(folder)
+    limits = InputLimits()
+    for name, words in expected.items():
+        with pytest.raises(Unreadable) as refusal:
+            open_grid(_input(folder / name), limits)
+        assert words in str(refusal.value) and "save it as an Excel Workbook (.xlsx)" in str(refusal.value), name
+    grid = open_grid(_input(folder / "good.xls"), limits)  # and the next file is read as usual
+    cells = grid.load(grid.sheets()[0])
+    assert cells.iat[0, 0] == "Child reference" and cells.iat[0, 1] == "Risk level" and cells.iat[1, 0] == "C1"
+
+
+def _input(path: Path) -> InputFile:
+    return InputFile(path, path.name, path.stat().st_size, datetime.now(), "")
+
+
+def test_a_csv_over_the_cell_limit_is_refused_before_it_is_parsed(tmp_path):
+    limits = InputLimits(max_cells=100)
+    many = tmp_path / "many.csv"
+    many.write_text("\n".join(",".join("x" * 11) for _ in range(10)), encoding="utf-8")  # 110 cells
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(",".join("h" * 30) + "\n" + "a\n" * 20, encoding="utf-8")  # 51 values, 21 rows by 30 columns
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text("a,b\n" + '"x, y, z, and more, and more",1\n' * 20, encoding="utf-8")  # commas in quotes
+    for path, words in ((many, "10 rows by 11 columns"), (ragged, "21 rows by 30 columns")):
+        with pytest.raises(Unreadable) as refusal:
+            open_grid(_input(path), limits)
+        assert words in str(refusal.value) and "max_cells under input_limits" in str(refusal.value)
+    assert open_grid(_input(quoted), InputLimits(max_cells=60)).load("").shape == (21, 2)
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"a,b\n" * 300_000)  # 1.1 MB
+    with pytest.raises(Unreadable, match="more than the 1 MB a CSV file may be"):
+        open_grid(_input(big), InputLimits(max_csv_mb=1))
 
 
 # --------------------------------------------------------------------------- consoles and logs

@@ -13,16 +13,21 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import multiprocessing
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Protocol
 
 import fastexcel
 import pandas as pd
 import python_calamine
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.stages.discover import InputFile
 from pipeline.stages.package import (
+    MB,
     MERGE_CHECK_MAX_ROWS,
     NOT_A_WORKBOOK,
     InputLimits,
@@ -91,9 +96,7 @@ class ExcelGrid:
             _log.info("%s, sheet '%s': the Excel reader said: %s", self.path.name, sheet, _short(exc))
             raise Unreadable(f"sheet '{sheet}' could not be read: its contents are damaged. Open the file in Excel "
                              "and save it again.") from None
-        for error in (errors.errors if errors else []):  # an error cell shows as '#N/A' in Excel: say so, not 'blank'
-            row, col = error.position
-            data.iat[row, col] = _excel_error_text(error.detail)
+        _mark_errors(data, [(*error.position, error.detail) for error in (errors.errors if errors else [])])
         data.columns = [c.absolute_index for c in loaded.selected_columns]
         if len(data) <= MERGE_CHECK_MAX_ROWS and (self.package is None or self.package.may_merge(sheet)):
             data = _fill_merged(data, self._merged(sheet))
@@ -118,6 +121,88 @@ class ExcelGrid:
         return self._book
 
 
+def _mark_errors(data: pd.DataFrame, errors: list[tuple[int, int, str]]) -> None:
+    for row, col, detail in errors:  # an error cell shows as '#N/A' in Excel: say so, not 'blank'
+        data.iat[row, col] = _excel_error_text(detail)
+
+
+XLS_DIED = ("is damaged or far larger than a return should be, and reading it was stopped. Open it in Excel and save "
+            "it as an Excel Workbook (.xlsx), then run again.")
+XLS_WAIT = 600  # seconds: an .xls the reader is still on after this long is refused too
+
+
+class XlsGrid:
+    """An old .xls workbook (no zip package to size up first), read whole in a child process (xls.py):
+    if the reader dies there or needs more memory than max_reader_memory_mb, the file is refused."""
+
+    def __init__(self, path: Path, limits: InputLimits | None = None) -> None:
+        from pipeline.stages.xls import read_xls
+
+        limits = limits or InputLimits()
+        self.path = path
+        handle, said = tempfile.mkstemp(prefix="ce-scorecard-xls-", suffix=".txt")
+        os.close(handle)
+        reply = None
+        try:
+            context = multiprocessing.get_context("spawn")  # the same on Windows and Linux
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=read_xls, daemon=True, name="ce-scorecard-xls",
+                                    args=(str(path), limits.max_reader_memory_mb, limits.max_cells,
+                                          MERGE_CHECK_MAX_ROWS, send, said))
+            child.start()
+            send.close()
+            try:
+                if receive.poll(XLS_WAIT):
+                    reply = receive.recv()
+            except (EOFError, OSError):  # the child died: the pipe closed with nothing in it
+                reply = None
+            finally:
+                receive.close()
+                child.join(5)
+                if child.is_alive():
+                    child.kill()
+                    child.join()
+            last_words = Path(said).read_text(encoding="utf-8", errors="replace").strip().splitlines()[:1]
+        finally:
+            Path(said).unlink(missing_ok=True)
+        if reply is None:
+            _log.info("%s: the .xls reader process ended (exit code %s) before sending the sheets: %s",
+                      path.name, child.exitcode, (last_words or ["it said nothing"])[0][:200])
+            raise Unreadable(XLS_DIED)
+        status, value = reply
+        if status == "unopenable":
+            _log.info("%s: the Excel reader said: %s", path.name, value)
+            raise Unreadable(NOT_A_WORKBOOK)
+        if status != "ok":
+            _log.info("%s: the .xls reader process said: %s", path.name, value)
+            raise Unreadable(XLS_DIED)
+        self._sheets = {sheet[0]: sheet for sheet in value}
+        self._max_cells = limits.max_cells
+
+    def sheets(self) -> list[str]:
+        return list(self._sheets)
+
+    def load(self, sheet: str) -> pd.DataFrame | None:
+        _, kind, batch, errors, columns, merged = self._sheets[sheet]
+        if kind == "hidden":
+            return None
+        if kind == "too many cells":
+            rows, width = columns
+            raise Unreadable(f"sheet '{sheet}' reaches cell {xl_rowcol_to_cell(rows - 1, width - 1)} ({rows:,} rows by "
+                             f"{width:,} columns), more than the {self._max_cells:,} cells a sheet may have (max_cells "
+                             "under input_limits in schemas/settings.yaml). Something may have been typed far below or "
+                             "to the right of the table: in Excel press Ctrl+End to see where the sheet ends, delete the "
+                             "rows and columns after the table, save it as an Excel Workbook (.xlsx) and run again.")
+        if kind != "ok":
+            _log.info("%s, sheet '%s': the Excel reader said: %s", self.path.name, sheet, (merged or [""])[0])
+            raise Unreadable(f"sheet '{sheet}' could not be read: its contents are damaged. Open the file in Excel "
+                             "and save it again.")
+        data = batch.to_pandas()
+        _mark_errors(data, errors)
+        data.columns = columns
+        return _fill_merged(data, merged) if merged else data
+
+
 def _is_zip(path: Path) -> bool:
     with path.open("rb") as handle:
         return handle.read(4) == ZIP_MAGIC  # an .xls (OLE) file may hold a zip inside: not a package
@@ -126,8 +211,17 @@ def _is_zip(path: Path) -> bool:
 class CsvGrid:
     """A CSV file: one sheet, with no name."""
 
-    def __init__(self, path: Path) -> None:
-        self.data = _parse_csv(_decode_text(path.read_bytes()))
+    def __init__(self, path: Path, limits: InputLimits | None = None) -> None:
+        limits = limits or InputLimits()
+        if path.stat().st_size > limits.max_csv_mb * MB:
+            raise Unreadable(f"is {path.stat().st_size / MB:,.0f} MB, more than the {limits.max_csv_mb:g} MB a CSV "
+                             "file may be (max_csv_mb under input_limits in schemas/settings.yaml). If it really is a "
+                             "return, save only the rows the scorecard needs, or raise the limit.")
+        raw = path.read_bytes()
+        text = _decode_text(raw)
+        del raw
+        _check_csv_cells(text, limits.max_cells)
+        self.data = _parse_csv(text)
 
     def sheets(self) -> list[str]:
         return [""]
@@ -148,9 +242,26 @@ def _decode_text(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def _parse_csv(text: str) -> pd.DataFrame:
+def _separator(text: str) -> str:
     sample = text[:20_000]
-    sep = max([",", ";", "\t", "|"], key=sample.count)
+    return max([",", ";", "\t", "|"], key=sample.count)
+
+
+def _check_csv_cells(text: str, max_cells: int) -> None:
+    """Refuse a CSV whose grid (its rows by its widest row, as the reader pads it) has more than max_cells
+    cells, counted in a pass over its rows as the reader will split them that holds one row at a time."""
+    width, rows = 0, 0
+    for row in csv.reader(io.StringIO(text), delimiter=_separator(text)):
+        rows += 1
+        width = max(width, len(row))
+    if rows * width > max_cells:
+        raise Unreadable(f"holds {rows:,} rows by {width:,} columns, more than the {max_cells:,} cells a sheet may "
+                         "have (max_cells under input_limits in schemas/settings.yaml). If it really is a return, "
+                         "save only the rows and columns the scorecard needs, or raise the limit.")
+
+
+def _parse_csv(text: str) -> pd.DataFrame:
+    sep = _separator(text)
     options = dict(sep=sep, header=None, dtype=str, keep_default_na=False, na_values=[""],
                    skip_blank_lines=False, quotechar='"')
     try:
@@ -203,7 +314,9 @@ def open_grid(file: InputFile, limits: InputLimits | None = None) -> Grid:
         raise Unreadable(str(exc)) from None
     if suffix == ".csv":
         try:
-            return CsvGrid(file.path)
+            return CsvGrid(file.path, limits)
+        except Unreadable:
+            raise
         except Exception as exc:  # pandas raises several kinds for text it cannot split into columns
             _log.info("%s: the CSV reader said: %s", file.name, _short(exc))
             raise Unreadable("could not be read as a CSV file: its rows cannot be split into columns. Open it "
@@ -218,10 +331,12 @@ def open_grid(file: InputFile, limits: InputLimits | None = None) -> Grid:
                              "save it as an Excel Workbook (.xlsx).")
     if suffix == ".xls" and not magic.startswith(OLE_MAGIC):
         if magic.startswith(ZIP_MAGIC):
-            pass  # an .xlsx saved with an .xls name; the reader copes
-        elif _looks_like_text(file.path):
+            return ExcelGrid(file.path, limits)  # an .xlsx saved with an .xls name: sized up as one
+        if _looks_like_text(file.path):
             raise Unreadable("is named .xls but it is a web page or text export. Open it in Excel "
                              "and save it as an Excel Workbook (.xlsx).")
+    if suffix == ".xls":
+        return XlsGrid(file.path, limits)  # no package to size up: read where a crash cannot reach the run
     return ExcelGrid(file.path, limits)
 
 

@@ -52,6 +52,8 @@ class InputLimits(StrictModel):
     max_unzipped_mb: float = Field(400, gt=0)
     max_compression_ratio: float = Field(100, gt=1)
     max_cells: int = Field(5_000_000, gt=0)
+    max_reader_memory_mb: float = Field(768, ge=64)
+    max_csv_mb: float = Field(50, gt=0)
 
 
 NOT_A_WORKBOOK = ("could not be opened as an Excel workbook: it may be damaged, or be another kind of file. "
