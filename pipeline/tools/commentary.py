@@ -23,7 +23,16 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.quarters import label
 from pipeline.stages.commentary import asked
 from pipeline.workbook.book import WORKBOOK_OPTIONS
-from pipeline.workbook.layout import fit_row, marking, merged, paragraph, print_setup, put_text, set_widths, text
+from pipeline.workbook.layout import (
+    fit_row,
+    marking,
+    paragraph,
+    print_setup,
+    put_text,
+    set_widths,
+    text,
+    title_block,
+)
 from pipeline.workbook.styles import Styles, brag_rules, spc_rules
 from pipeline.writing.safe import OutputLocked, write_atomically
 
@@ -84,15 +93,7 @@ def _write(path: Path, data: ScorecardData, lead: str, measures: pd.DataFrame) -
 def _heading(sheet: Worksheet, st: Styles, data: ScorecardData, lead: str, count: int) -> int:
     """Title, marking, whom it is for and what to do; the heading row's index."""
     quarter, officer, last = label(data.reporting), data.settings.performance_officer, len(WIDTHS) - 1
-    put_text(sheet, 0, 0, f"Commentary request, {quarter}", st.title)
-    sheet.set_row(0, 24)
-    row = 1
-    if data.demo:
-        merged(sheet, row, 0, last, "DEMONSTRATION DATA: fictional, not for circulation", st.banner)
-        sheet.set_row(row, 26)
-        row += 1
-    put_text(sheet, row, 0, marking(data), st.marking)
-    row += 2
+    row = title_block(sheet, st, data, f"Commentary request, {quarter}", last)
     for name, said in (("For", lead), ("From", f"{officer}, {data.settings.partnership}")):
         sheet.write_string(row, 0, name, st.label)
         put_text(sheet, row, QUARTER, said, st.plain)

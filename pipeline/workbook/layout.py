@@ -23,6 +23,7 @@ from pipeline.stages.validate import CELL_LIMIT  # the inputs are checked agains
 
 if TYPE_CHECKING:
     from pipeline.model import ScorecardData
+    from pipeline.workbook.styles import Styles
 
 CUT = " [... cut: longer than an Excel cell can hold; the full text is in the return]"
 A4 = 9  # Excel's paper code
@@ -174,6 +175,20 @@ def a4(sheet: Worksheet, landscape: bool = True, repeat: bool = True,
 def marking(data: ScorecardData) -> str:
     """The protective marking: the configured one, or the publishable copy's own."""
     return data.settings.published_marking if data.publish else data.settings.protective_marking
+
+
+def title_block(sheet: Worksheet, st: Styles, data: ScorecardData, title: str, last: int) -> int:
+    """A sheet's title, the demo's banner across columns 0 to `last`, and the protective marking; the
+    row after the blank one below them."""
+    put_text(sheet, 0, 0, title, st.title)
+    sheet.set_row(0, 24)
+    row = 1
+    if data.demo:
+        merged(sheet, row, 0, last, "DEMONSTRATION DATA: fictional, not for circulation", st.banner)
+        sheet.set_row(row, 26)
+        row += 1
+    put_text(sheet, row, 0, marking(data), st.marking)
+    return row + 2
 
 
 def _esc(said: str) -> str:

@@ -27,6 +27,7 @@ from pipeline.workbook.layout import (
     put_text,
     set_widths,
     text,
+    title_block,
 )
 from pipeline.workbook.scorecard import figure_cells
 from pipeline.workbook.styles import (
@@ -83,17 +84,8 @@ def write_summary(book: Workbook, st: Styles, data: ScorecardData) -> None:
 def _heading(sheet: Worksheet, st: Styles, data: ScorecardData) -> int:
     """Title, the demo banner, the marking, the quarter and when it was produced; the next free row."""
     settings, quarter = data.settings, label(data.reporting)
-    row = 0
     title = f"{settings.partnership}: quarterly scorecard" + (" (publishable copy)" if data.publish else "")
-    put_text(sheet, row, 0, title, st.title)
-    sheet.set_row(row, 24)
-    row += 1
-    if data.demo:
-        merged(sheet, row, 0, LAST, "DEMONSTRATION DATA: fictional, not for circulation", st.banner)
-        sheet.set_row(row, 26)
-        row += 1
-    put_text(sheet, row, 0, marking(data), st.marking)
-    row += 2
+    row = title_block(sheet, st, data, title, LAST)
     start, end = first_day(data.reporting), last_day(data.reporting)
     facts = (("Partnership", settings.partnership),
              ("Reporting quarter", f"{quarter} ({start.day} {start:%B %Y} to {end.day} {end:%B %Y})"),
