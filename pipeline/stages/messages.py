@@ -16,7 +16,7 @@ from pandera.typing import DataFrame
 
 from pipeline.frames import Scorecard
 from pipeline.quarters import label, last_day
-from pipeline.vocabulary import RATED, Rating, Variation
+from pipeline.vocabulary import NO_FIGURE, RATED, Rating, Variation
 
 MESSAGE_COLUMNS = ["topic", "ref", "sentence"]
 SPECIAL = (Variation.IMPROVEMENT, Variation.CONCERN, Variation.HIGH, Variation.LOW)
@@ -57,7 +57,7 @@ def _concern(record: pd.Series) -> bool:
 
 def _figure(record: pd.Series, suffix: str = "") -> str:
     """The figure in words ('69.2% (9 of 13)'), or '' for a quarter without one."""
-    shown = record["brag" + suffix] not in (Rating.NO_DATA, Rating.NOT_YET, Rating.INCOMPLETE, "")
+    shown = record["brag" + suffix] not in (*NO_FIGURE, "")
     return str(record["text" + suffix]) if shown else ""
 
 

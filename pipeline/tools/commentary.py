@@ -33,7 +33,8 @@ from pipeline.workbook.layout import (
     text,
     title_block,
 )
-from pipeline.workbook.styles import Styles, brag_rules, spc_rules
+from pipeline.workbook.scorecard import with_symbol
+from pipeline.workbook.styles import CELL, Styles, brag_rules, spc_rules
 from pipeline.writing.safe import OutputLocked, write_atomically
 
 if TYPE_CHECKING:
@@ -113,10 +114,8 @@ def _rows(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, hea
           measures: pd.DataFrame) -> None:
     """The heading row and one row per measure; the Ref as text, so that 4.10 never becomes 4.1."""
     quarter = label(data.reporting)
-    ref_text = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF", "bold": True,
-                                "num_format": "@"})
-    entry = book.add_format({"valign": "top", "border": 1, "border_color": "#BFBFBF", "text_wrap": True,
-                             "bg_color": ENTRY, "locked": False})
+    ref_text = book.add_format({**CELL, "bold": True, "num_format": "@"})
+    entry = book.add_format({**CELL, "text_wrap": True, "bg_color": ENTRY, "locked": False})
     headings = ("Ref", "Quarter", "Measure title", *(label(q) for q in data.quarters), f"Rating ({quarter})",
                 f"Variation ({quarter})", "Asked because", "Comment received so far", "Commentary", "Author")
     for col, heading in enumerate(headings):
@@ -128,7 +127,7 @@ def _rows(book: Workbook, sheet: Worksheet, st: Styles, data: ScorecardData, hea
         row += 1
         now = card.loc[(m.ref, data.reporting)]
         figures = [text(card.at[(m.ref, q), "text"]) if (m.ref, q) in card.index else "" for q in data.quarters]
-        variation = " ".join(part for part in (text(now["variation_symbol"]), text(now["variation"])) if part)
+        variation = with_symbol(now["variation_symbol"], now["variation"])
         received = m.comment + (f"\n({m.author})" if m.comment and text(m.author) else "")
         sheet.write_string(row, REF, m.ref, ref_text)
         sheet.write_string(row, QUARTER, quarter, st.wrap)

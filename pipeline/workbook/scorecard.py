@@ -180,8 +180,8 @@ def _measure(sheet: Worksheet, st: Styles, row: int, cells: list[dict], data: Sc
     before = next((cell["brag"] for cell in cells if cell["quarter"] == data.reporting - 1), "")
     put_text(sheet, row, BEFORE, before, st.rating)
     put_text(sheet, row, BRAG, m["brag"], st.rating)  # the reporting quarter's, as are variation and assurance
-    variation = _with_symbol(m["variation_symbol"], m["variation"])
-    sure = _with_symbol(m["assurance_symbol"], m["assurance"])
+    variation = with_symbol(m["variation_symbol"], m["variation"])
+    sure = with_symbol(m["assurance_symbol"], m["assurance"])
     put_text(sheet, row, VARIATION, variation, st.centre)
     put_text(sheet, row, ASSURANCE, sure, st.centre)
     fit_row(sheet, row, [(m["title"], WIDTHS[MEASURE]), (m["target"] if number(m["target_value"]) is None else "", WIDTHS[TARGET]),
@@ -196,18 +196,18 @@ def _lines_under(sheet: Worksheet, st: Styles, row: int, m: dict) -> int:
     comment, author = text(m["comment"]), text(m["comment_author"])
     lines = []
     if comment:
-        lines.append((f"Commentary ({author}): " if author else "Commentary: ", comment, st.under))
+        lines.append((f"Commentary ({author}): " if author else "Commentary: ", comment, st.wrap))
     elif bool(m["needs_commentary"]):
         lead = text(m["lead"])
         lines.append((f"{COMMENTARY_NEEDED}: ", f"not yet received from {lead}" if lead else "not yet received",
                       st.needed))
     if text(m["notes"]):
-        lines.append(("Notes: ", text(m["notes"]), st.under))
+        lines.append(("Notes: ", text(m["notes"]), st.wrap))
     for label_, said, fmt in lines:
         row += 1
         sheet.write_blank(row, REF, None, fmt)
         sheet.merge_range(row, MEASURE, row, LAST, "", fmt)
-        sheet.write_rich_string(row, MEASURE, st.under_label, label_, said, fmt)
+        sheet.write_rich_string(row, MEASURE, st.label, label_, said, fmt)  # the label bold, the words plain
         sheet.set_row(row, row_height(line_count(label_ + said, UNDER_WIDTH)))
     return row
 
@@ -260,7 +260,7 @@ def _target(sheet: Worksheet, st: Styles, row: int, m: dict) -> None:
     put_figure(sheet, row, STRETCH, m["stretch_value"], unit, st.figures[(unit, False, False)])
 
 
-def _with_symbol(symbol: object, words: object) -> str:
+def with_symbol(symbol: object, words: object) -> str:
     """'▲ Special cause concern': the symbol prints in black and white, the words say what it means."""
     return " ".join(part for part in (text(symbol), text(words)) if part)
 

@@ -71,7 +71,9 @@ PERCENT_AXIS = "0%"  # a chart's axis of percentages, in whole points
 # The counts beside a figure: a percentage's cases counted and all its cases ('12', 'of 16').
 COUNTED_FORMAT, OF_FORMAT = "#,##0", '"of "#,##0'
 
-# The formats the error report shares with the workbooks.
+# The formats the error report and the commentary requests share with the workbooks.
+CELL = {"valign": "top", "border": 1, "border_color": "#BFBFBF"}  # a table's cell
+ATTENTION = {"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"}  # what needs doing, in Excel's "bad" colours
 HEAD = {"bold": True, "bg_color": HEAD_FILL, "border": 1, "text_wrap": True, "valign": "top"}
 WRAP = {"valign": "top", "text_wrap": True}
 
@@ -81,7 +83,7 @@ class Styles:
 
     def __init__(self, book: Workbook) -> None:
         add = book.add_format
-        cell = {"valign": "top", "border": 1, "border_color": "#BFBFBF"}
+        cell = CELL
         self.title = add({"bold": True, "font_size": 16, "font_color": NAVY})
         self.subtitle = add({"bold": True, "font_size": 12, "font_color": NAVY})
         self.banner = add({"bold": True, "font_size": 14, "font_color": WHITE, "bg_color": FILL[Rating.RED],
@@ -105,10 +107,7 @@ class Styles:
         self.figure_now = add({**cell, "text_wrap": True, "align": "center", "bold": True})
         self.rating = add({**cell, "align": "center", "bold": True, "text_wrap": True})
         self.small = add({**cell, "text_wrap": True, "font_size": 8})
-        # A line under a Scorecard measure (its commentary or notes): the label bold, the words plain.
-        self.under = add({**cell, "text_wrap": True})
-        self.under_label = add({"bold": True})
-        self.needed = add({**cell, "text_wrap": True, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        self.needed = add({**cell, "text_wrap": True, **ATTENTION})  # a Scorecard's "Commentary needed" line
         self.count = add({**cell, "num_format": "#,##0"})
         self.count_bold = add({**cell, "num_format": "#,##0", "bold": True, "top": 2})
         self.label_bold = add({**cell, "bold": True, "top": 2})
@@ -130,7 +129,7 @@ class Styles:
         self.spc_light = {word: add({"bg_color": colour}) for word, colour in SPC_LIGHT.items()}
         self.better = add({"font_color": FILL[Rating.GREEN], "bold": True})
         self.worse = add({"font_color": FILL[Rating.RED], "bold": True})
-        self.attention = add({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+        self.attention = add(ATTENTION)
         self.flag = add({"bold": True, "font_color": "#7F6000", "bg_color": "#FFEB9C"})
         self.good = add({"font_color": "#006100", "bg_color": "#C6EFCE"})
 
