@@ -23,7 +23,6 @@ from typing import Protocol
 import fastexcel
 import pandas as pd
 import python_calamine
-from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.stages.discover import InputFile
 from pipeline.stages.package import (
@@ -35,6 +34,7 @@ from pipeline.stages.package import (
     TooLarge,
     check_file_size,
     check_package,
+    reaches,
 )
 from pipeline.writing.runlog import LOG_NAME
 
@@ -94,8 +94,7 @@ class ExcelGrid:
             if self._hidden(sheet):  # a hidden sheet is skipped, damaged or not
                 return None
             _log.info("%s, sheet '%s': the Excel reader said: %s", self.path.name, sheet, _short(exc))
-            raise Unreadable(f"sheet '{sheet}' could not be read: its contents are damaged. Open the file in Excel "
-                             "and save it again.") from None
+            raise Unreadable(_damaged(sheet)) from None
         _mark_errors(data, [(*error.position, error.detail) for error in (errors.errors if errors else [])])
         data.columns = [c.absolute_index for c in loaded.selected_columns]
         if len(data) <= MERGE_CHECK_MAX_ROWS and (self.package is None or self.package.may_merge(sheet)):
@@ -119,6 +118,10 @@ class ExcelGrid:
         if self._book is None:  # opened once per file, and only when fastexcel cannot say
             self._book = python_calamine.CalamineWorkbook.from_path(str(self.path))
         return self._book
+
+
+def _damaged(sheet: str) -> str:
+    return f"sheet '{sheet}' could not be read: its contents are damaged. Open the file in Excel and save it again."
 
 
 def _mark_errors(data: pd.DataFrame, errors: list[tuple[int, int, str]]) -> None:
@@ -188,15 +191,11 @@ class XlsGrid:
             return None
         if kind == "too many cells":
             rows, width = columns
-            raise Unreadable(f"sheet '{sheet}' reaches cell {xl_rowcol_to_cell(rows - 1, width - 1)} ({rows:,} rows by "
-                             f"{width:,} columns), more than the {self._max_cells:,} cells a sheet may have (max_cells "
-                             "under input_limits in schemas/settings.yaml). Something may have been typed far below or "
-                             "to the right of the table: in Excel press Ctrl+End to see where the sheet ends, delete the "
-                             "rows and columns after the table, save it as an Excel Workbook (.xlsx) and run again.")
+            raise Unreadable(f"sheet '{sheet}' {reaches(rows, width, self._max_cells)}, save it as an Excel Workbook "
+                             "(.xlsx) and run again.")
         if kind != "ok":
             _log.info("%s, sheet '%s': the Excel reader said: %s", self.path.name, sheet, (merged or [""])[0])
-            raise Unreadable(f"sheet '{sheet}' could not be read: its contents are damaged. Open the file in Excel "
-                             "and save it again.")
+            raise Unreadable(_damaged(sheet))
         data = batch.to_pandas()
         _mark_errors(data, errors)
         data.columns = columns

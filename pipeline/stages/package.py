@@ -209,12 +209,18 @@ def _column(letters: bytes) -> int:
     return xl_cell_to_rowcol(letters.decode() + "1")[1] + 1 if letters else 0
 
 
+def reaches(rows: int, columns: int, max_cells: int) -> str:
+    """Where a sheet over max_cells ends and how to mend it, up to the saving (an .xlsx's guard and an
+    .xls's reader say it alike)."""
+    corner = xl_rowcol_to_cell(rows - 1, columns - 1) if rows and columns else "its last cell"
+    return (f"reaches cell {corner} ({rows:,} rows by {columns:,} columns), more than the {max_cells:,} cells a "
+            "sheet may have (max_cells under input_limits in schemas/settings.yaml). Something may have been typed "
+            "far below or to the right of the table: in Excel press Ctrl+End to see where the sheet ends, delete "
+            "the rows and columns after the table")
+
+
 def _check_cells(sheet: str, rows: int, columns: int, cells: int, limits: InputLimits) -> None:
     if cells <= limits.max_cells:
         return
-    corner = xl_rowcol_to_cell(rows - 1, columns - 1) if rows and columns else "its last cell"
-    raise TooLarge(f"has a sheet, '{sheet}', that reaches cell {corner} ({rows:,} rows by {columns:,} columns), "
-                   f"more than the {limits.max_cells:,} cells a sheet may have (max_cells under input_limits in "
-                   "schemas/settings.yaml). Something may have been typed far below or to the right of the table: "
-                   "in Excel press Ctrl+End to see where the sheet ends, delete the rows and columns after the "
-                   "table, save it and copy it in again.")
+    raise TooLarge(f"has a sheet, '{sheet}', that {reaches(rows, columns, limits.max_cells)}, save it and copy it "
+                   "in again.")
