@@ -24,6 +24,7 @@ from pipeline.quarters import label
 from pipeline.stages.commentary import asked
 from pipeline.workbook.book import WORKBOOK_OPTIONS
 from pipeline.workbook.layout import (
+    DEMO_NOTE,
     fit_row,
     marking,
     paragraph,
@@ -81,7 +82,7 @@ def _write(path: Path, data: ScorecardData, lead: str, measures: pd.DataFrame) -
     quarter, mark = label(data.reporting), marking(data)
     book.set_properties({"title": f"Commentary request {quarter}: {lead}", "subject": quarter,
                          "author": data.settings.author, "company": data.settings.partnership, "category": mark,
-                         "comments": "DEMONSTRATION DATA: fictional, not for circulation" if data.demo
+                         "comments": DEMO_NOTE if data.demo
                          else f"Commentary request for {quarter}; {mark}"})
     sheet = book.add_worksheet(SHEET)
     set_widths(sheet, WIDTHS)

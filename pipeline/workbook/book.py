@@ -38,7 +38,7 @@ from pipeline.workbook.chart_data import write_chart_data
 from pipeline.workbook.charts import write_charts
 from pipeline.workbook.data_quality import write_data_quality
 from pipeline.workbook.definitions import write_definitions
-from pipeline.workbook.layout import DRAFT, marking
+from pipeline.workbook.layout import DEMO_NOTE, DRAFT, marking
 from pipeline.workbook.lineage import write_lineage
 from pipeline.workbook.scorecard import write_scorecard
 from pipeline.workbook.sources import write_sources
@@ -56,7 +56,6 @@ WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "str
 SHEETS = (write_summary, write_scorecard, write_charts, write_workplan, write_supporting, write_definitions,
           write_chart_data)
 PUBLISHED = (write_summary, write_scorecard, write_definitions)  # the publishable copy: see above
-DEMO_NOTE = "DEMONSTRATION DATA: fictional, not for circulation"
 
 
 def _properties(book: xlsxwriter.Workbook, data: ScorecardData, title: str, comments: str) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CUT = " [... cut: longer than an Excel cell can hold; the full text is in the return]"
 A4 = 9  # Excel's paper code
 DRAFT = "DRAFT"  # on every page, the properties and the names of a draft's workbooks (--draft)
+DEMO_NOTE = "DEMONSTRATION DATA: fictional, not for circulation"  # the demo's banner and properties
 MARGINS = (0.4, 0.4, 0.7, 0.6)  # inches: left, right, top, bottom (print_setup's)
 PRINTABLE_WIDTH = 841.9 - (MARGINS[0] + MARGINS[1]) * 72  # points of A4 landscape between the margins
 PRINTABLE_HEIGHT = 595.3 - (MARGINS[2] + MARGINS[3]) * 72
@@ -184,7 +185,7 @@ def title_block(sheet: Worksheet, st: Styles, data: ScorecardData, title: str, l
     sheet.set_row(0, 24)
     row = 1
     if data.demo:
-        merged(sheet, row, 0, last, "DEMONSTRATION DATA: fictional, not for circulation", st.banner)
+        merged(sheet, row, 0, last, DEMO_NOTE, st.banner)
         sheet.set_row(row, 26)
         row += 1
     put_text(sheet, row, 0, marking(data), st.marking)
