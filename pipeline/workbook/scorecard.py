@@ -60,7 +60,7 @@ VALUES, BRAGS = 26, 30
 QUARTER_WIDTHS = (9, 4.5, 6)  # "150.0 days" fits its figure column; "1,046" its n and "of 1,000" its of
 # Narrow enough to print one page wide at about 75% (11-point text above 8 points on paper) with the
 # year-ago figure and the counts in their own cells; headings and longer words wrap.
-WIDTHS = (5, 17, 9, *QUARTER_WIDTHS * 4, 7.5, 6, 6.5, 6.5, 7, 7, 10.5, 9, 2, 12)
+WIDTHS = (5, 17, 9, *QUARTER_WIDTHS * 4, 7.5, 6, 6.5, 6.5, 7, 7, 11.5, 9, 2, 12)  # Variation: "improvement" whole
 UNDER_WIDTH = sum(WIDTHS[MEASURE:LAST + 1])  # a line under a measure runs from its Measure to its Assurance
 MEANINGS = (
     (Rating.BLUE, "At or beyond the stretch target."),
